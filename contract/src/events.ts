@@ -1,0 +1,59 @@
+import type { AckCallback } from './ack';
+import type { ErrorCode } from './errors';
+import type { HistoryPage, Message, Presence, Room, RoomMember, RoomSummary } from './models';
+
+type Req<P, R> = (payload: P, ack: AckCallback<R>) => void;
+
+/** Requests a client may send; every one is answered through its ack. */
+export interface ClientToServerEvents {
+  'room:create': Req<{ name: string; memberIds?: string[] }, Room>;
+  'room:join': Req<{ roomId: string }, RoomSummary>;
+  'room:leave': Req<{ roomId: string }, { roomId: string }>;
+  'room:invite': Req<{ roomId: string; userIds: string[] }, { roomId: string; added: string[] }>;
+  'room:members': Req<{ roomId: string }, RoomMember[]>;
+  'room:list': Req<Record<string, never>, RoomSummary[]>;
+  'dm:open': Req<{ userId: string }, Room>;
+  'message:send': Req<{ roomId: string; clientMsgId: string; body: string }, Message>;
+  'message:edit': Req<{ roomId: string; seq: number; body: string }, Message>;
+  'message:delete': Req<{ roomId: string; seq: number }, Message>;
+  'history:fetch': Req<
+    { roomId: string; before?: number; after?: number; limit?: number },
+    HistoryPage
+  >;
+  'delivery:ack': Req<{ acks: { roomId: string; seq: number }[] }, { accepted: number }>;
+  'read:mark': Req<{ roomId: string; seq: number }, { roomId: string; readSeq: number }>;
+  'typing:set': Req<{ roomId: string; typing: boolean }, null>;
+  'presence:query': Req<{ userIds?: string[]; roomId?: string }, Presence[]>;
+  'auth:refresh': Req<{ token: string }, { expiresAt: string }>;
+}
+
+/** Events the server pushes; names are past tense. */
+export interface ServerToClientEvents {
+  'message:created': (message: Message) => void;
+  'message:updated': (message: Message) => void;
+  'message:deleted': (message: Message) => void;
+  'read:updated': (receipt: { roomId: string; userId: string; readSeq: number }) => void;
+  'typing:changed': (typing: { roomId: string; userId: string; typing: boolean }) => void;
+  'presence:changed': (presence: Presence) => void;
+  'member:joined': (member: RoomMember) => void;
+  'member:left': (member: { roomId: string; userId: string }) => void;
+  /** Pub/sub may have lost events: fetch history after your last position for every room. */
+  'sync:required': (info: { reason: string }) => void;
+  'auth:expired': (info: { graceMs: number }) => void;
+  /** The node is draining: reconnect (possibly to another node). */
+  'server:draining': (info: { reconnectInMs: number }) => void;
+  'error:raised': (error: { code: ErrorCode; message: string }) => void;
+}
+
+export interface InterServerEvents {
+  ping: () => void;
+}
+
+/** What the server keeps on each authenticated socket. */
+export interface SocketData {
+  userId: string;
+  username: string;
+  roles: string[];
+  sessionId: string;
+  tokenExpiresAt: number;
+}

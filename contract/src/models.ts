@@ -1,0 +1,67 @@
+import type { MemberRole, RoomKind } from './schemas';
+
+export type Role = 'user' | 'admin';
+
+export interface PublicUser {
+  id: string;
+  username: string;
+  roles: Role[];
+  createdAt: string;
+}
+
+export interface Room {
+  id: string;
+  kind: RoomKind;
+  name: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface RoomMember {
+  roomId: string;
+  userId: string;
+  role: MemberRole;
+  joinedAt: string;
+}
+
+export interface RoomSummary extends Room {
+  role: MemberRole;
+  lastSeq: number;
+  readSeq: number;
+  unread: number;
+}
+
+export interface Message {
+  roomId: string;
+  /** Per-room position: strictly increasing, may have holes, never reused. */
+  seq: number;
+  id: string;
+  senderId: string;
+  clientMsgId: string;
+  body: string;
+  createdAt: string;
+  editedAt?: string;
+  deleted?: boolean;
+  deletedAt?: string;
+}
+
+export interface HistoryPage {
+  messages: Message[];
+  /** Whether more messages lie beyond this page in the direction asked. */
+  hasMore: boolean;
+}
+
+export type PresenceStatus = 'online' | 'offline';
+export interface Presence {
+  userId: string;
+  status: PresenceStatus;
+  lastSeenAt?: string;
+}
+
+export interface TokenPair {
+  accessToken: string;
+  accessTokenExpiresAt: string;
+  refreshToken: string;
+  refreshTokenExpiresAt: string;
+  user: PublicUser;
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/** Hard caps shared by server and SDK so both reject the same input. */
+export const limits = {
+  usernameMin: 3,
+  usernameMax: 32,
+  passwordMin: 10,
+  passwordMax: 256,
+  roomNameMax: 100,
+  messageBodyMaxChars: 4000,
+  historyPageMax: 100,
+  historyPageDefault: 50,
+  presenceQueryMaxIds: 200,
+  ackBatchMaxRooms: 100,
+  inviteMaxUsers: 50,
+} as const;
+
+export const uuid = z.uuid();
+export const roomId = z.uuid();
+export const userId = z.uuid();
+/** Per-room position; JSON-safe integer (2^53 messages per room is plenty). */
+export const seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+export const username = z
+  .string()
+  .min(limits.usernameMin)
+  .max(limits.usernameMax)
+  .regex(/^[a-zA-Z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only');
+export const password = z.string().min(limits.passwordMin).max(limits.passwordMax);
+
+export const credentialsSchema = z.object({ username, password }).strict();
+export const refreshRequestSchema = z.object({ refreshToken: z.string().min(1).max(512) }).strict();
+
+export const roomKind = z.enum(['group', 'dm']);
+export type RoomKind = z.infer<typeof roomKind>;
+export const memberRole = z.enum(['owner', 'member']);
+export type MemberRole = z.infer<typeof memberRole>;
+
+export const roomCreateSchema = z
+  .object({
+    name: z.string().trim().min(1).max(limits.roomNameMax),
+    memberIds: z.array(userId).max(limits.inviteMaxUsers).optional(),
+  })
+  .strict();
+export const roomRefSchema = z.object({ roomId }).strict();
+export const roomInviteSchema = z
+  .object({ roomId, userIds: z.array(userId).min(1).max(limits.inviteMaxUsers) })
+  .strict();
+export const dmOpenSchema = z.object({ userId }).strict();
+
+export const messageBody = z.string().min(1).max(limits.messageBodyMaxChars);
+export const messageSendSchema = z
+  .object({ roomId, clientMsgId: uuid, body: messageBody })
+  .strict();
+export const messageEditSchema = z.object({ roomId, seq, body: messageBody }).strict();
+export const messageDeleteSchema = z.object({ roomId, seq }).strict();
+
+export const historyFetchSchema = z
+  .object({
+    roomId,
+    before: seq.optional(),
+    after: seq.optional(),
+    limit: z.number().int().min(1).max(limits.historyPageMax).optional(),
+  })
+  .strict()
+  .refine((v) => v.before === undefined || v.after === undefined, {
+    message: 'give before or after, not both',
+  });
+
+export const deliveryAckSchema = z
+  .object({
+    acks: z.array(z.object({ roomId, seq }).strict()).min(1).max(limits.ackBatchMaxRooms),
+  })
+  .strict();
+export const markReadSchema = z.object({ roomId, seq }).strict();
+export const typingSchema = z.object({ roomId, typing: z.boolean() }).strict();
+export const presenceQuerySchema = z
+  .object({
+    userIds: z.array(userId).min(1).max(limits.presenceQueryMaxIds).optional(),
+    roomId: roomId.optional(),
+  })
+  .strict()
+  .refine((v) => (v.userIds === undefined) !== (v.roomId === undefined), {
+    message: 'give userIds or roomId',
+  });
+export const authRefreshSchema = z.object({ token: z.string().min(1).max(8192) }).strict();

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly as CI runs it (`npm test`, called by .ci/run):
+# lint, typecheck, start real Redis + Cassandra when they are not running, then vitest.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+echo "== lint (eslint + prettier)"
+npx eslint .
+npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
+echo "== typecheck"
+npx tsc -p tsconfig.json --noEmit
+
+echo "== services (real Cassandra 5.0 + Redis; reused when already running)"
+( bash cassandra/launcher/cassandra.sh up 2>&1 | sed -u 's/^/[cassandra] /' ) &
+cassandra_job=$!
+redis_out=$(bash scripts/redis.sh up 2>&1) || { echo "$redis_out"; exit 1; }
+echo "$redis_out" | sed 's/^/[redis] /'
+wait "$cassandra_job"
+
+export PARLEY_TEST_REDIS_URL="${redis_out##*REDIS_URL=}"
+export PARLEY_TEST_CASSANDRA="${PARLEY_TEST_CASSANDRA:-127.0.0.1:${CASSANDRA_PORT:-9042}}"
+echo "== vitest (Redis $PARLEY_TEST_REDIS_URL, Cassandra $PARLEY_TEST_CASSANDRA)"
+npx vitest run "$@"

@@ -1,0 +1,108 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type {
+  ClientToServerEvents,
+  InterServerEvents,
+  ServerToClientEvents,
+  SocketData,
+} from '@parley/contract';
+import cors from 'cors';
+import express from 'express';
+import helmet from 'helmet';
+import { Server } from 'socket.io';
+import { createAuth } from './auth/create-auth';
+import type { Engine } from './cluster/engine';
+import type { Config } from './config/load-config';
+import { notFoundHandler, problemHandler } from './http/error-handler';
+import { healthRoutes } from './http/health-routes';
+import type { Logger } from './observability/logger';
+import { createMetrics } from './observability/metrics';
+import { registerRealtime } from './realtime/register-realtime';
+import type { Stores } from './storage/types';
+
+export type ParleyServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  InterServerEvents,
+  SocketData
+>;
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  stores: Stores;
+  engine: Engine;
+}
+
+export interface ParleyApp {
+  http: HttpServer;
+  io: ParleyServer;
+  listen(): Promise<{ port: number; url: string }>;
+  /** Graceful stop: refuse new work, tell clients to reconnect elsewhere, finish in-flight writes. */
+  close(): Promise<void>;
+}
+
+/** Builds one node. No module-level state: a test can run three of these in one process. */
+export function createApp(deps: AppDeps): ParleyApp {
+  const { config, logger } = deps;
+  const metrics = createMetrics();
+  let draining = false;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(helmet());
+  app.use(cors({ origin: originCheck(config.corsOrigins), credentials: true }));
+  app.use(express.json({ limit: config.limits.maxHttpBodyBytes }));
+
+  const http = createServer(app);
+  const io: ParleyServer = new Server(http, {
+    cors: { origin: originCheck(config.corsOrigins), credentials: true },
+    maxHttpBufferSize: config.limits.maxSocketPayloadBytes,
+    // Our recovery comes from Cassandra history; Socket.IO's own does not work with the Redis adapter.
+    connectionStateRecovery: undefined,
+  });
+
+  const auth = createAuth({ ...deps, io });
+  app.use(
+    healthRoutes({ engine: deps.engine, stores: deps.stores, metrics, isDraining: () => draining }),
+  );
+  app.use('/auth', auth.router);
+  const realtime = registerRealtime({ ...deps, io, metrics, auth });
+  deps.engine.attach(io, (reason) => realtime.resyncLocalSockets(reason));
+
+  app.use(notFoundHandler);
+  app.use(problemHandler(logger));
+
+  return {
+    http,
+    io,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(config.port, config.host, () => {
+          const { port } = http.address() as AddressInfo;
+          const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+          resolve({ port, url: `http://${host}:${port}` });
+        });
+      }),
+    async close() {
+      if (draining) return;
+      draining = true;
+      await realtime.drain(config.drainTimeoutMs);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      http.closeAllConnections();
+      auth.close();
+    },
+  };
+}
+
+/** undefined = any origin (development); otherwise an exact allowlist. */
+function originCheck(allowed: string[] | undefined) {
+  if (!allowed) return true;
+  const set = new Set(allowed);
+  return (origin: string | undefined, callback: (err: Error | null, allow?: boolean) => void) => {
+    // Requests without Origin (server-to-server, CLI) are not browser requests: CORS does not apply.
+    callback(null, origin === undefined || set.has(origin));
+  };
+}

@@ -1,0 +1,118 @@
+import { createAdapter } from '@socket.io/redis-adapter';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import type { Message } from '@parley/contract';
+import type { Config } from '../config/load-config';
+import type { Logger } from '../observability/logger';
+import type { ClaimResult, Engine } from './engine';
+import { CLAIM_DONE_SECONDS, CLAIM_IN_FLIGHT_SECONDS, RESEED_GAP } from './engine';
+
+type RedisConfig = NonNullable<Config['redis']>;
+
+// -1 tells the caller the counter is gone and must be re-seeded from Cassandra.
+const NEXT_SEQ = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+return redis.call('INCR', KEYS[1])`;
+
+// One round trip: either the finished message, an in-flight marker, or a fresh claim.
+const CLAIM_SEND = `
+local v = redis.call('GET', KEYS[1])
+if v then return v end
+redis.call('SET', KEYS[1], '', 'EX', ARGV[1])
+return false`;
+
+interface ParleyRedis extends Redis {
+  parleyNextSeq(key: string): Promise<number>;
+  parleyClaimSend(key: string, ttl: number): Promise<string | null>;
+}
+
+/** The cluster engine: Redis pub/sub adapter, Redis counters, limits and claims. */
+export function createRedisEngine(config: RedisConfig, logger: Logger): Engine {
+  const prefix = config.keyPrefix;
+  const options = { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: false };
+  const cmd = new Redis(config.url, options) as ParleyRedis;
+  cmd.defineCommand('parleyNextSeq', { numberOfKeys: 1, lua: NEXT_SEQ });
+  cmd.defineCommand('parleyClaimSend', { numberOfKeys: 1, lua: CLAIM_SEND });
+  // Pub/sub needs connections of its own; they retry forever (no per-request cap).
+  const pub = new Redis(config.url);
+  const sub = new Redis(config.url);
+  for (const [name, client] of [
+    ['command', cmd],
+    ['publish', pub],
+    ['subscribe', sub],
+  ] as const) {
+    client.on('error', (err: Error) =>
+      logger.warn({ err: err.message, client: name }, 'redis connection error'),
+    );
+  }
+
+  return {
+    kind: 'cluster',
+    attach(io, onResync) {
+      io.adapter(
+        config.adapter === 'sharded'
+          ? createShardedAdapter(pub, sub, { channelPrefix: `${prefix}sio` })
+          : createAdapter(pub, sub, {
+              key: `${prefix}sio`,
+              publishOnSpecificResponseChannel: true,
+            }),
+      );
+      // A subscriber that reconnects has missed whatever was published meanwhile
+      // (pub/sub is at-most-once), so our sockets must catch up from history.
+      let lost = false;
+      sub.on('close', () => {
+        lost = true;
+      });
+      sub.on('ready', () => {
+        if (!lost) return;
+        lost = false;
+        onResync('redis subscription restored');
+      });
+    },
+    createRateLimiter: ({ keyPrefix, points, durationSeconds }) =>
+      new RateLimiterRedis({
+        storeClient: cmd,
+        keyPrefix: `${prefix}rl:${keyPrefix}`,
+        points,
+        duration: durationSeconds,
+        // Redis down must not lock everyone out: fall back to a per-node limit.
+        insuranceLimiter: undefined,
+      }),
+    sequences: {
+      async next(roomId, seed) {
+        const key = `${prefix}seq:{${roomId}}`;
+        const next = await cmd.parleyNextSeq(key);
+        if (next !== -1) return next;
+        const latest = await seed();
+        // NX: when several nodes seed at once, the first one wins and the rest INCR it.
+        await cmd.set(key, String(latest === 0 ? 0 : latest + RESEED_GAP), 'NX');
+        return cmd.incr(key);
+      },
+    },
+    sendClaims: {
+      async claim(key): Promise<ClaimResult> {
+        const value = await cmd.parleyClaimSend(`${prefix}send:${key}`, CLAIM_IN_FLIGHT_SECONDS);
+        if (value === null) return { state: 'new' };
+        if (value === '') return { state: 'in-flight' };
+        return { state: 'done', message: JSON.parse(value) as Message };
+      },
+      async complete(key, message: Message) {
+        await cmd.set(`${prefix}send:${key}`, JSON.stringify(message), 'EX', CLAIM_DONE_SECONDS);
+      },
+      async release(key) {
+        await cmd.del(`${prefix}send:${key}`);
+      },
+    },
+    async ping() {
+      try {
+        return (await cmd.ping()) === 'PONG';
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await Promise.allSettled([cmd.quit(), pub.quit(), sub.quit()]);
+    },
+  };
+}

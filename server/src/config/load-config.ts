@@ -1,0 +1,243 @@
+import { createPrivateKey } from 'node:crypto';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const csv = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+const redisUrl = z
+  .url()
+  .refine((u) => /^rediss?:\/\//.test(u), 'must start with redis:// or rediss://');
+const contactPoint = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be host or host:port, comma separated');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port.default(3000),
+  NODE_ID: z.string().min(1).max(64).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  REDIS_URL: redisUrl.optional(),
+  REDIS_KEY_PREFIX: z.string().min(1).max(64).default('parley:'),
+  REDIS_ADAPTER: z.enum(['sharded', 'classic']).default('sharded'),
+
+  CASSANDRA_CONTACT_POINTS: csv.pipe(z.array(contactPoint).min(1)).optional(),
+  CASSANDRA_LOCAL_DC: z.string().min(1).default('datacenter1'),
+  CASSANDRA_KEYSPACE: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,47}$/, 'lowercase letters, digits and _, up to 48 chars')
+    .default('parley'),
+  CASSANDRA_REPLICATION_STRATEGY: z
+    .enum(['SimpleStrategy', 'NetworkTopologyStrategy'])
+    .default('SimpleStrategy'),
+  CASSANDRA_REPLICATION_FACTOR: positiveInt.max(9).default(1),
+  CASSANDRA_USERNAME: z.string().min(1).optional(),
+  CASSANDRA_PASSWORD: z.string().min(1).optional(),
+
+  JWT_PRIVATE_KEY: z.string().min(1).optional(),
+  JWT_KEY_ID: z.string().min(1).max(64).default('k1'),
+  /** JSON object {kid: publicKeyPem} of older keys still accepted on verify. */
+  JWT_PREVIOUS_PUBLIC_KEYS: z.string().optional(),
+  JWT_ISSUER: z.string().min(1).default('parley'),
+  JWT_AUDIENCE: z.string().min(1).default('parley-clients'),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt.max(86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: positiveInt.default(30 * 86_400),
+  AUTH_EXPIRY_GRACE_MS: positiveInt.default(10_000),
+
+  ARGON2_MEMORY_KIB: positiveInt.min(8_192).default(19_456),
+  ARGON2_TIME_COST: positiveInt.max(10).default(2),
+  ARGON2_PARALLELISM: positiveInt.max(16).default(1),
+
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: positiveInt.default(10),
+  LOGIN_MAX_ATTEMPTS_PER_IP: positiveInt.default(100),
+  LOGIN_THROTTLE_WINDOW_SECONDS: positiveInt.default(900),
+  MESSAGES_PER_USER_PER_10S: positiveInt.default(50),
+  TRUST_PROXY: bool.default(false),
+
+  CORS_ORIGINS: csv.optional(),
+  MAX_HTTP_BODY_BYTES: positiveInt.default(64 * 1024),
+  MAX_SOCKET_PAYLOAD_BYTES: positiveInt.default(64 * 1024),
+
+  PRESENCE_TTL_SECONDS: positiveInt.max(300).default(30),
+  DRAIN_TIMEOUT_MS: positiveInt.default(10_000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  host: string;
+  port: number;
+  nodeId: string;
+  logLevel: Env['LOG_LEVEL'];
+  engine: 'embedded' | 'cluster';
+  redis?: { url: string; keyPrefix: string; adapter: 'sharded' | 'classic' };
+  cassandra?: {
+    contactPoints: string[];
+    localDataCenter: string;
+    keyspace: string;
+    replication: { strategy: 'SimpleStrategy' | 'NetworkTopologyStrategy'; factor: number };
+    credentials?: { username: string; password: string };
+  };
+  jwt: {
+    privateKeyPem?: string;
+    keyId: string;
+    previousPublicKeys: Record<string, string>;
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+    expiryGraceMs: number;
+  };
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  limits: {
+    loginMaxFailuresPerAccount: number;
+    loginMaxAttemptsPerIp: number;
+    loginWindowSeconds: number;
+    messagesPer10s: number;
+    maxHttpBodyBytes: number;
+    maxSocketPayloadBytes: number;
+  };
+  trustProxy: boolean;
+  /** undefined = any origin (development only). */
+  corsOrigins?: string[];
+  presenceTtlSeconds: number;
+  drainTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The only reader of process.env: validates everything up front and names each bad setting. */
+export function loadConfig(source: Record<string, string | undefined>): Config {
+  // Empty strings mean "unset", as in most .env tooling.
+  const env = Object.fromEntries(
+    Object.entries(source).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  if (Boolean(e.REDIS_URL) !== Boolean(e.CASSANDRA_CONTACT_POINTS)) {
+    problems.push(
+      'REDIS_URL / CASSANDRA_CONTACT_POINTS: set both for a cluster node, or neither for the embedded engine',
+    );
+  }
+  let previousPublicKeys: Record<string, string> = {};
+  if (e.JWT_PREVIOUS_PUBLIC_KEYS) {
+    const keys = z
+      .record(z.string(), z.string().min(1))
+      .safeParse(safeJson(e.JWT_PREVIOUS_PUBLIC_KEYS));
+    if (keys.success) previousPublicKeys = keys.data;
+    else
+      problems.push('JWT_PREVIOUS_PUBLIC_KEYS: must be a JSON object of {"kid": "PEM public key"}');
+  }
+  if (e.NODE_ENV === 'production') {
+    if (!e.JWT_PRIVATE_KEY) {
+      problems.push('JWT_PRIVATE_KEY: required in production (an EC P-256 private key in PEM)');
+    }
+    if (!e.CORS_ORIGINS)
+      problems.push('CORS_ORIGINS: required in production (comma-separated origins)');
+    if (!e.REDIS_URL)
+      problems.push('REDIS_URL: production needs the cluster engine (Redis + Cassandra)');
+  }
+  if (e.JWT_PRIVATE_KEY) {
+    const keyProblem = checkSigningKey(e.JWT_PRIVATE_KEY);
+    if (keyProblem) problems.push(`JWT_PRIVATE_KEY: ${keyProblem}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const cluster = Boolean(e.REDIS_URL && e.CASSANDRA_CONTACT_POINTS);
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    nodeId: e.NODE_ID ?? `node-${Math.random().toString(36).slice(2, 8)}`,
+    logLevel: e.LOG_LEVEL,
+    engine: cluster ? 'cluster' : 'embedded',
+    redis: e.REDIS_URL
+      ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, adapter: e.REDIS_ADAPTER }
+      : undefined,
+    cassandra: e.CASSANDRA_CONTACT_POINTS
+      ? {
+          contactPoints: e.CASSANDRA_CONTACT_POINTS,
+          localDataCenter: e.CASSANDRA_LOCAL_DC,
+          keyspace: e.CASSANDRA_KEYSPACE,
+          replication: {
+            strategy: e.CASSANDRA_REPLICATION_STRATEGY,
+            factor: e.CASSANDRA_REPLICATION_FACTOR,
+          },
+          credentials:
+            e.CASSANDRA_USERNAME && e.CASSANDRA_PASSWORD
+              ? { username: e.CASSANDRA_USERNAME, password: e.CASSANDRA_PASSWORD }
+              : undefined,
+        }
+      : undefined,
+    jwt: {
+      privateKeyPem: e.JWT_PRIVATE_KEY?.replace(/\\n/g, '\n'),
+      keyId: e.JWT_KEY_ID,
+      previousPublicKeys,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      expiryGraceMs: e.AUTH_EXPIRY_GRACE_MS,
+    },
+    argon2: {
+      memoryCost: e.ARGON2_MEMORY_KIB,
+      timeCost: e.ARGON2_TIME_COST,
+      parallelism: e.ARGON2_PARALLELISM,
+    },
+    limits: {
+      loginMaxFailuresPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      loginMaxAttemptsPerIp: e.LOGIN_MAX_ATTEMPTS_PER_IP,
+      loginWindowSeconds: e.LOGIN_THROTTLE_WINDOW_SECONDS,
+      messagesPer10s: e.MESSAGES_PER_USER_PER_10S,
+      maxHttpBodyBytes: e.MAX_HTTP_BODY_BYTES,
+      maxSocketPayloadBytes: e.MAX_SOCKET_PAYLOAD_BYTES,
+    },
+    trustProxy: e.TRUST_PROXY,
+    corsOrigins: e.CORS_ORIGINS,
+    presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
+    drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Refuses anything but an EC P-256 private key, the only algorithm (ES256) we sign with. */
+function checkSigningKey(pem: string): string | undefined {
+  try {
+    const key = createPrivateKey(pem.replace(/\\n/g, '\n'));
+    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+      return 'must be an EC P-256 private key (ES256)';
+    }
+    return undefined;
+  } catch {
+    return 'is not a readable PEM private key';
+  }
+}

@@ -1,0 +1,46 @@
+import { httpStatusOf } from '@parley/contract';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError, toErrorBody } from '../errors';
+import type { Logger } from '../observability/logger';
+
+/** Errors leave as application/problem+json carrying the contract's error code. */
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const translated = translateExpressError(err);
+    const { body, internal } = toErrorBody(translated);
+    if (internal) logger.error({ err, path: req.path }, 'unhandled REST error');
+    const status = httpStatusOf[body.code];
+    if (body.retryAfterMs !== undefined)
+      res.setHeader('Retry-After', Math.ceil(body.retryAfterMs / 1000));
+    res
+      .status(status)
+      .type('application/problem+json')
+      .send(
+        JSON.stringify({
+          type: 'about:blank',
+          title: body.code,
+          status,
+          detail: body.message,
+          ...body,
+        }),
+      );
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError('NOT_FOUND', `no route for ${req.method} ${req.path}`));
+};
+
+/** body-parser errors carry a `type`; turn them into client errors instead of 500s. */
+function translateExpressError(err: unknown): unknown {
+  if (err instanceof AppError || typeof err !== 'object' || err === null) return err;
+  const type = (err as { type?: unknown }).type;
+  if (type === 'entity.too.large')
+    return new AppError('PAYLOAD_TOO_LARGE', 'request body is too large');
+  if (type === 'entity.parse.failed')
+    return new AppError('VALIDATION', 'request body is not valid JSON');
+  if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
+    return new AppError('VALIDATION', 'unsupported body encoding');
+  }
+  return err;
+}

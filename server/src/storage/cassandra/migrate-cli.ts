@@ -1,0 +1,18 @@
+import { loadConfig } from '../../config/load-config';
+import { migrate } from './migrator';
+
+/** `npm run migrate`: applies cassandra/migrations to the configured keyspace. */
+const config = loadConfig(process.env);
+if (!config.cassandra) {
+  console.error(
+    'CASSANDRA_CONTACT_POINTS is not set: nothing to migrate (the embedded engine has no schema).',
+  );
+  process.exit(2);
+}
+try {
+  const { applied, skipped } = await migrate(config.cassandra, (line) => console.log(line));
+  console.log(`migrations: ${applied.length} applied, ${skipped.length} already applied`);
+} catch (err) {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+}

@@ -1,0 +1,240 @@
+import type { MemberRole, Message, Role, Room, RoomMember } from '@parley/contract';
+import type {
+  AuditEntry,
+  AuditStore,
+  CursorStore,
+  MemberCursors,
+  MessageStore,
+  RefreshTokenRecord,
+  RoomStore,
+  Stores,
+  TokenStore,
+  UserRecord,
+  UserStore,
+} from '../types';
+
+/** In-process stores for the embedded engine and unit tests. Not durable. */
+export function createMemoryStores(): Stores {
+  return {
+    users: new MemoryUserStore(),
+    tokens: new MemoryTokenStore(),
+    rooms: new MemoryRoomStore(),
+    messages: new MemoryMessageStore(),
+    cursors: new MemoryCursorStore(),
+    audit: new MemoryAuditStore(),
+    ping: async () => true,
+    close: async () => undefined,
+  };
+}
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+class MemoryUserStore implements UserStore {
+  private readonly byId = new Map<string, UserRecord>();
+  private readonly idByName = new Map<string, string>();
+
+  async createUser(user: UserRecord) {
+    const key = user.username.toLowerCase();
+    if (this.idByName.has(key)) return 'username_taken' as const;
+    this.idByName.set(key, user.id);
+    this.byId.set(user.id, clone(user));
+    return 'created' as const;
+  }
+  async findUserById(id: string) {
+    const user = this.byId.get(id);
+    return user && clone(user);
+  }
+  async findUserByUsername(username: string) {
+    const id = this.idByName.get(username.toLowerCase());
+    return id === undefined ? undefined : this.findUserById(id);
+  }
+  async updatePasswordHash(id: string, passwordHash: string) {
+    this.patch(id, { passwordHash });
+  }
+  async setUserRoles(id: string, roles: Role[]) {
+    this.patch(id, { roles: [...new Set(roles)].sort() });
+  }
+  async setUserBanned(id: string, bannedAt: Date | undefined) {
+    this.patch(id, { bannedAt });
+  }
+  async recordLastSeen(id: string, at: Date) {
+    this.patch(id, { lastSeenAt: at });
+  }
+  private patch(id: string, fields: Partial<UserRecord>) {
+    const user = this.byId.get(id);
+    if (user) this.byId.set(id, { ...user, ...fields });
+  }
+}
+
+class MemoryTokenStore implements TokenStore {
+  private readonly tokens = new Map<string, RefreshTokenRecord & { rotatedAt?: Date }>();
+  private readonly revokedFamilies = new Set<string>();
+
+  async saveRefreshToken(token: RefreshTokenRecord) {
+    this.tokens.set(token.tokenHash, clone(token));
+  }
+  async findRefreshToken(tokenHash: string) {
+    const token = this.tokens.get(tokenHash);
+    return token && clone(token);
+  }
+  async claimRefreshTokenRotation(tokenHash: string, at: Date) {
+    const token = this.tokens.get(tokenHash);
+    if (!token || token.rotatedAt) return false;
+    token.rotatedAt = at;
+    return true;
+  }
+  async revokeTokenFamily(familyId: string) {
+    this.revokedFamilies.add(familyId);
+  }
+  async isTokenFamilyRevoked(familyId: string) {
+    return this.revokedFamilies.has(familyId);
+  }
+}
+
+class MemoryRoomStore implements RoomStore {
+  private readonly rooms = new Map<string, Room>();
+  private readonly members = new Map<string, Map<string, RoomMember>>();
+  private readonly directRooms = new Map<string, string>();
+
+  async createRoom(room: Room, members: { userId: string; role: MemberRole }[]) {
+    this.rooms.set(room.id, clone(room));
+    for (const m of members)
+      await this.addMember(room.id, m.userId, m.role, new Date(room.createdAt));
+  }
+  async findRoom(roomId: string) {
+    const room = this.rooms.get(roomId);
+    return room && clone(room);
+  }
+  async findOrCreateDirectRoom(room: Room, userA: string, userB: string) {
+    const key = [userA, userB].sort().join(':');
+    const existing = this.directRooms.get(key);
+    if (existing) return clone(this.rooms.get(existing) as Room);
+    this.directRooms.set(key, room.id);
+    await this.createRoom(room, [
+      { userId: userA, role: 'member' },
+      { userId: userB, role: 'member' },
+    ]);
+    return clone(room);
+  }
+  async addMember(roomId: string, userId: string, role: MemberRole, joinedAt: Date) {
+    const roomMembers = this.members.get(roomId) ?? new Map<string, RoomMember>();
+    roomMembers.set(userId, { roomId, userId, role, joinedAt: joinedAt.toISOString() });
+    this.members.set(roomId, roomMembers);
+  }
+  async removeMember(roomId: string, userId: string) {
+    this.members.get(roomId)?.delete(userId);
+  }
+  async findMember(roomId: string, userId: string) {
+    const member = this.members.get(roomId)?.get(userId);
+    return member && clone(member);
+  }
+  async listMembers(roomId: string) {
+    return [...(this.members.get(roomId)?.values() ?? [])].map(clone);
+  }
+  async listRoomsOfUser(userId: string) {
+    const result: { roomId: string; role: MemberRole; joinedAt: string }[] = [];
+    for (const [roomId, roomMembers] of this.members) {
+      const m = roomMembers.get(userId);
+      if (m) result.push({ roomId, role: m.role, joinedAt: m.joinedAt });
+    }
+    return result;
+  }
+}
+
+class MemoryMessageStore implements MessageStore {
+  /** Per room, sorted by seq ascending. */
+  private readonly byRoom = new Map<string, Message[]>();
+  private readonly byClientId = new Map<string, Message>();
+
+  async appendMessage(message: Message) {
+    const list = this.byRoom.get(message.roomId) ?? [];
+    const at = list.findIndex((m) => m.seq > message.seq);
+    if (at === -1) list.push(clone(message));
+    else list.splice(at, 0, clone(message));
+    this.byRoom.set(message.roomId, list);
+    this.byClientId.set(clientKey(message.roomId, message.senderId, message.clientMsgId), message);
+  }
+  async findMessageByClientMsgId(roomId: string, senderId: string, clientMsgId: string) {
+    const ref = this.byClientId.get(clientKey(roomId, senderId, clientMsgId));
+    return ref && this.findMessage(roomId, ref.seq);
+  }
+  async findMessage(roomId: string, seq: number) {
+    const message = this.byRoom.get(roomId)?.find((m) => m.seq === seq);
+    return message && clone(message);
+  }
+  async listMessagesBefore(roomId: string, beforeSeq: number | undefined, limit: number) {
+    const list = this.byRoom.get(roomId) ?? [];
+    return list
+      .filter((m) => beforeSeq === undefined || m.seq < beforeSeq)
+      .slice(-limit)
+      .reverse()
+      .map(clone);
+  }
+  async listMessagesAfter(roomId: string, afterSeq: number, limit: number) {
+    const list = this.byRoom.get(roomId) ?? [];
+    return list
+      .filter((m) => m.seq > afterSeq)
+      .slice(0, limit)
+      .map(clone);
+  }
+  async findLatestSeq(roomId: string) {
+    return this.byRoom.get(roomId)?.at(-1)?.seq ?? 0;
+  }
+  async editMessage(roomId: string, seq: number, body: string, editedAt: Date) {
+    return this.patch(roomId, seq, { body, editedAt: editedAt.toISOString() });
+  }
+  async markMessageDeleted(roomId: string, seq: number, deletedAt: Date) {
+    return this.patch(roomId, seq, { deleted: true, deletedAt: deletedAt.toISOString() });
+  }
+  private patch(roomId: string, seq: number, fields: Partial<Message>) {
+    const message = this.byRoom.get(roomId)?.find((m) => m.seq === seq);
+    if (!message) return undefined;
+    Object.assign(message, fields);
+    return clone(message);
+  }
+}
+
+const clientKey = (roomId: string, senderId: string, clientMsgId: string) =>
+  `${roomId}:${senderId}:${clientMsgId}`;
+
+class MemoryCursorStore implements CursorStore {
+  private readonly cursors = new Map<string, MemberCursors>();
+
+  async advanceDeliveredCursor(userId: string, roomId: string, seq: number) {
+    const c = this.get(userId, roomId);
+    c.deliveredSeq = Math.max(c.deliveredSeq, seq);
+  }
+  async advanceReadCursor(userId: string, roomId: string, seq: number) {
+    const c = this.get(userId, roomId);
+    c.readSeq = Math.max(c.readSeq, seq);
+  }
+  async findCursors(userId: string, roomId: string) {
+    return clone(
+      this.cursors.get(`${userId}:${roomId}`) ?? { roomId, deliveredSeq: 0, readSeq: 0 },
+    );
+  }
+  async listCursorsOfUser(userId: string) {
+    return [...this.cursors.entries()]
+      .filter(([key]) => key.startsWith(`${userId}:`))
+      .map(([, c]) => clone(c));
+  }
+  private get(userId: string, roomId: string) {
+    const key = `${userId}:${roomId}`;
+    let c = this.cursors.get(key);
+    if (!c) {
+      c = { roomId, deliveredSeq: 0, readSeq: 0 };
+      this.cursors.set(key, c);
+    }
+    return c;
+  }
+}
+
+class MemoryAuditStore implements AuditStore {
+  private readonly entries: AuditEntry[] = [];
+  async appendAudit(entry: AuditEntry) {
+    this.entries.push(clone(entry));
+  }
+  async listAuditEntries(limit: number) {
+    return this.entries.slice(-limit).reverse().map(clone);
+  }
+}

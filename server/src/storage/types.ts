@@ -1,0 +1,128 @@
+import type { MemberRole, Message, Role, Room, RoomMember } from '@parley/contract';
+
+/** Storage is described in domain operations; Cassandra and memory both implement them. */
+
+export interface UserRecord {
+  id: string;
+  username: string;
+  passwordHash: string;
+  roles: Role[];
+  createdAt: Date;
+  bannedAt?: Date;
+  lastSeenAt?: Date;
+}
+
+export interface UserStore {
+  /** Claims the username cluster-wide; 'username_taken' when anyone already holds it. */
+  createUser(user: UserRecord): Promise<'created' | 'username_taken'>;
+  findUserById(id: string): Promise<UserRecord | undefined>;
+  findUserByUsername(username: string): Promise<UserRecord | undefined>;
+  updatePasswordHash(id: string, passwordHash: string): Promise<void>;
+  setUserRoles(id: string, roles: Role[]): Promise<void>;
+  setUserBanned(id: string, bannedAt: Date | undefined): Promise<void>;
+  recordLastSeen(id: string, at: Date): Promise<void>;
+}
+
+export interface RefreshTokenRecord {
+  tokenHash: string;
+  familyId: string;
+  userId: string;
+  expiresAt: Date;
+}
+
+export interface TokenStore {
+  saveRefreshToken(token: RefreshTokenRecord): Promise<void>;
+  findRefreshToken(
+    tokenHash: string,
+  ): Promise<(RefreshTokenRecord & { rotatedAt?: Date }) | undefined>;
+  /** Marks the token used; false when another request rotated it first (a reuse). */
+  claimRefreshTokenRotation(tokenHash: string, at: Date): Promise<boolean>;
+  revokeTokenFamily(familyId: string, userId: string, at: Date): Promise<void>;
+  isTokenFamilyRevoked(familyId: string): Promise<boolean>;
+}
+
+export interface RoomStore {
+  createRoom(room: Room, members: { userId: string; role: MemberRole }[]): Promise<void>;
+  findRoom(roomId: string): Promise<Room | undefined>;
+  /** The one DM room of a pair: returns the existing room when one was created first. */
+  findOrCreateDirectRoom(room: Room, userA: string, userB: string): Promise<Room>;
+  addMember(roomId: string, userId: string, role: MemberRole, joinedAt: Date): Promise<void>;
+  removeMember(roomId: string, userId: string): Promise<void>;
+  findMember(roomId: string, userId: string): Promise<RoomMember | undefined>;
+  listMembers(roomId: string): Promise<RoomMember[]>;
+  listRoomsOfUser(
+    userId: string,
+  ): Promise<{ roomId: string; role: MemberRole; joinedAt: string }[]>;
+}
+
+export interface MessageStore {
+  /**
+   * Stores a message and its dedupe record atomically. Never overwrites another
+   * message, even one with the same seq.
+   */
+  appendMessage(message: Message): Promise<void>;
+  findMessageByClientMsgId(
+    roomId: string,
+    senderId: string,
+    clientMsgId: string,
+  ): Promise<Message | undefined>;
+  findMessage(roomId: string, seq: number): Promise<Message | undefined>;
+  /** Newest first, strictly below `beforeSeq` (or from the newest when undefined). */
+  listMessagesBefore(
+    roomId: string,
+    beforeSeq: number | undefined,
+    limit: number,
+  ): Promise<Message[]>;
+  /** Oldest first, strictly above `afterSeq`. */
+  listMessagesAfter(roomId: string, afterSeq: number, limit: number): Promise<Message[]>;
+  /** Highest stored seq, 0 when the room has none: seeds the sequence counter. */
+  findLatestSeq(roomId: string): Promise<number>;
+  editMessage(
+    roomId: string,
+    seq: number,
+    body: string,
+    editedAt: Date,
+  ): Promise<Message | undefined>;
+  markMessageDeleted(roomId: string, seq: number, deletedAt: Date): Promise<Message | undefined>;
+}
+
+export interface MemberCursors {
+  roomId: string;
+  deliveredSeq: number;
+  readSeq: number;
+}
+
+export interface CursorStore {
+  /** Cursors only move forward: a lower seq than the stored one is ignored. */
+  advanceDeliveredCursor(userId: string, roomId: string, seq: number): Promise<void>;
+  advanceReadCursor(userId: string, roomId: string, seq: number): Promise<void>;
+  findCursors(userId: string, roomId: string): Promise<MemberCursors>;
+  listCursorsOfUser(userId: string): Promise<MemberCursors[]>;
+}
+
+export interface AuditEntry {
+  id: string;
+  actorId: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  detail?: string;
+  at: Date;
+}
+
+export interface AuditStore {
+  appendAudit(entry: AuditEntry): Promise<void>;
+  listAuditEntries(limit: number): Promise<AuditEntry[]>;
+}
+
+export interface Stores {
+  users: UserStore;
+  tokens: TokenStore;
+  rooms: RoomStore;
+  messages: MessageStore;
+  cursors: CursorStore;
+  audit: AuditStore;
+  /** Whether the backing store answers; drives /readyz. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

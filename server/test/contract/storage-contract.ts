@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import type { Message } from '@parley/contract';
+import { describe, expect, it } from 'vitest';
+import type { Stores } from '../../src/storage/types';
+
+/** One suite of cases that every Stores implementation must pass. */
+export function describeStorageContract(name: string, getStores: () => Stores) {
+  const message = (roomId: string, seq: number, over: Partial<Message> = {}): Message => ({
+    roomId,
+    seq,
+    id: randomUUID(),
+    senderId: randomUUID(),
+    clientMsgId: randomUUID(),
+    body: `message ${seq}`,
+    createdAt: new Date(1_700_000_000_000 + seq).toISOString(),
+    ...over,
+  });
+
+  describe(`${name} storage contract`, () => {
+    it('users: usernames are unique case-insensitively and records round-trip', async () => {
+      const { users } = getStores();
+      const name = `user_${randomUUID().slice(0, 8)}`;
+      const user = {
+        id: randomUUID(),
+        username: name,
+        passwordHash: 'h1',
+        roles: ['user' as const],
+        createdAt: new Date(),
+      };
+      expect(await users.createUser(user)).toBe('created');
+      expect(
+        await users.createUser({ ...user, id: randomUUID(), username: name.toUpperCase() }),
+      ).toBe('username_taken');
+      const found = await users.findUserByUsername(name.toUpperCase());
+      expect(found?.id).toBe(user.id);
+      await users.updatePasswordHash(user.id, 'h2');
+      await users.setUserRoles(user.id, ['user', 'admin']);
+      const banned = new Date();
+      await users.setUserBanned(user.id, banned);
+      const after = await users.findUserById(user.id);
+      expect(after).toMatchObject({ passwordHash: 'h2', roles: ['admin', 'user'], username: name });
+      expect(after?.bannedAt?.getTime()).toBe(banned.getTime());
+      await users.setUserBanned(user.id, undefined);
+      expect((await users.findUserById(user.id))?.bannedAt).toBeUndefined();
+      expect(await users.findUserById(randomUUID())).toBeUndefined();
+    });
+
+    it('tokens: a refresh token rotates once; families revoke', async () => {
+      const { tokens } = getStores();
+      const record = {
+        tokenHash: randomUUID(),
+        familyId: randomUUID(),
+        userId: randomUUID(),
+        expiresAt: new Date(Date.now() + 60_000),
+      };
+      await tokens.saveRefreshToken(record);
+      expect(await tokens.findRefreshToken(record.tokenHash)).toMatchObject({
+        familyId: record.familyId,
+        userId: record.userId,
+      });
+      expect(await tokens.claimRefreshTokenRotation(record.tokenHash, new Date())).toBe(true);
+      expect(await tokens.claimRefreshTokenRotation(record.tokenHash, new Date())).toBe(false);
+      expect((await tokens.findRefreshToken(record.tokenHash))?.rotatedAt).toBeInstanceOf(Date);
+      expect(await tokens.isTokenFamilyRevoked(record.familyId)).toBe(false);
+      await tokens.revokeTokenFamily(record.familyId, record.userId, new Date());
+      expect(await tokens.isTokenFamilyRevoked(record.familyId)).toBe(true);
+    });
+
+    it('rooms: members, their rooms, and one DM room per pair', async () => {
+      const { rooms } = getStores();
+      const [owner, member] = [randomUUID(), randomUUID()];
+      const room = {
+        id: randomUUID(),
+        kind: 'group' as const,
+        name: 'general',
+        createdBy: owner,
+        createdAt: new Date().toISOString(),
+      };
+      await rooms.createRoom(room, [
+        { userId: owner, role: 'owner' },
+        { userId: member, role: 'member' },
+      ]);
+      expect(await rooms.findRoom(room.id)).toEqual(room);
+      expect((await rooms.findMember(room.id, owner))?.role).toBe('owner');
+      expect((await rooms.listMembers(room.id)).map((m) => m.userId).sort()).toEqual(
+        [owner, member].sort(),
+      );
+      expect((await rooms.listRoomsOfUser(member)).map((r) => r.roomId)).toEqual([room.id]);
+      await rooms.removeMember(room.id, member);
+      expect(await rooms.findMember(room.id, member)).toBeUndefined();
+      expect(await rooms.listRoomsOfUser(member)).toEqual([]);
+
+      const [a, b] = [randomUUID(), randomUUID()];
+      const dm = (id: string) => ({
+        id,
+        kind: 'dm' as const,
+        name: '',
+        createdBy: a,
+        createdAt: new Date().toISOString(),
+      });
+      const results = await Promise.all([
+        rooms.findOrCreateDirectRoom(dm(randomUUID()), a, b),
+        rooms.findOrCreateDirectRoom(dm(randomUUID()), b, a),
+      ]);
+      expect(results[0].id).toBe(results[1].id);
+      expect((await rooms.findOrCreateDirectRoom(dm(randomUUID()), a, b)).id).toBe(results[0].id);
+    });
+
+    it('messages: append, dedupe lookup, paging across buckets, latest seq', async () => {
+      const { messages } = getStores();
+      const roomId = randomUUID();
+      expect(await messages.findLatestSeq(roomId)).toBe(0);
+      const seqs = [1, 2, 9_998, 9_999, 10_000, 10_001, 25_000];
+      const stored = seqs.map((s) => message(roomId, s));
+      for (const m of [...stored].reverse()) await messages.appendMessage(m);
+
+      expect(await messages.findLatestSeq(roomId)).toBe(25_000);
+      const first = stored[0] as Message;
+      expect(
+        await messages.findMessageByClientMsgId(roomId, first.senderId, first.clientMsgId),
+      ).toEqual(first);
+      expect(
+        await messages.findMessageByClientMsgId(roomId, first.senderId, randomUUID()),
+      ).toBeUndefined();
+      expect(await messages.findMessage(roomId, 10_000)).toEqual(stored[4]);
+
+      const newest = await messages.listMessagesBefore(roomId, undefined, 3);
+      expect(newest.map((m) => m.seq)).toEqual([25_000, 10_001, 10_000]);
+      const older = await messages.listMessagesBefore(roomId, 10_000, 3);
+      expect(older.map((m) => m.seq)).toEqual([9_999, 9_998, 2]);
+      const after = await messages.listMessagesAfter(roomId, 2, 4);
+      expect(after.map((m) => m.seq)).toEqual([9_998, 9_999, 10_000, 10_001]);
+      expect((await messages.listMessagesAfter(roomId, 10_001, 10)).map((m) => m.seq)).toEqual([
+        25_000,
+      ]);
+      expect(await messages.listMessagesAfter(roomId, 25_000, 10)).toEqual([]);
+    });
+
+    it('messages: two messages with one seq are both kept (no overwrite)', async () => {
+      const { messages } = getStores();
+      const roomId = randomUUID();
+      await messages.appendMessage(message(roomId, 5, { body: 'a' }));
+      await messages.appendMessage(message(roomId, 5, { body: 'b' }));
+      const all = await messages.listMessagesAfter(roomId, 0, 10);
+      expect(all.map((m) => m.body).sort()).toEqual(['a', 'b']);
+    });
+
+    it('messages: edit and soft delete keep position and row', async () => {
+      const { messages } = getStores();
+      const roomId = randomUUID();
+      const m = message(roomId, 7);
+      await messages.appendMessage(m);
+      const edited = await messages.editMessage(roomId, 7, 'edited', new Date());
+      expect(edited).toMatchObject({ seq: 7, id: m.id, body: 'edited' });
+      expect(edited?.editedAt).toBeDefined();
+      const deleted = await messages.markMessageDeleted(roomId, 7, new Date());
+      expect(deleted).toMatchObject({ seq: 7, deleted: true });
+      expect(await messages.editMessage(roomId, 8, 'x', new Date())).toBeUndefined();
+    });
+
+    it('cursors only move forward, whatever the arrival order', async () => {
+      const { cursors } = getStores();
+      const [userId, roomId] = [randomUUID(), randomUUID()];
+      await cursors.advanceDeliveredCursor(userId, roomId, 10);
+      await cursors.advanceDeliveredCursor(userId, roomId, 4);
+      await cursors.advanceReadCursor(userId, roomId, 3);
+      await cursors.advanceReadCursor(userId, roomId, 2);
+      expect(await cursors.findCursors(userId, roomId)).toEqual({
+        roomId,
+        deliveredSeq: 10,
+        readSeq: 3,
+      });
+      expect(await cursors.listCursorsOfUser(userId)).toEqual([
+        { roomId, deliveredSeq: 10, readSeq: 3 },
+      ]);
+      expect(await cursors.findCursors(userId, randomUUID())).toMatchObject({
+        deliveredSeq: 0,
+        readSeq: 0,
+      });
+    });
+
+    it('audit entries come back newest first', async () => {
+      const { audit } = getStores();
+      const actorId = randomUUID();
+      const base = Date.now();
+      for (let i = 0; i < 3; i++) {
+        await audit.appendAudit({
+          id: randomUUID(),
+          actorId,
+          action: `act${i}`,
+          targetType: 'user',
+          targetId: 't',
+          at: new Date(base + i),
+        });
+      }
+      const mine = (await audit.listAuditEntries(1000)).filter((e) => e.actorId === actorId);
+      expect(mine.map((e) => e.action)).toEqual(['act2', 'act1', 'act0']);
+    });
+  });
+}

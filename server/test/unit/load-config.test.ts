@@ -1,0 +1,68 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/load-config';
+
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('loadConfig', () => {
+  it('runs the embedded engine with no settings at all', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ engine: 'embedded', port: 3000, env: 'development' });
+    expect(config.redis).toBeUndefined();
+    expect(config.argon2).toEqual({ memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+  });
+
+  it('builds a cluster config from Redis + Cassandra settings', () => {
+    const config = loadConfig({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      CASSANDRA_CONTACT_POINTS: '10.0.0.1, 10.0.0.2:9043',
+      CASSANDRA_REPLICATION_FACTOR: '3',
+      PORT: '0',
+    });
+    expect(config.engine).toBe('cluster');
+    expect(config.cassandra?.contactPoints).toEqual(['10.0.0.1', '10.0.0.2:9043']);
+    expect(config.cassandra?.replication.factor).toBe(3);
+    expect(config.port).toBe(0);
+  });
+
+  it('names every bad setting at once', () => {
+    const problems = problemsOf({ PORT: '70000', REDIS_URL: 'http://nope', ARGON2_TIME_COST: 'x' });
+    expect(problems.join('\n')).toMatch(/PORT/);
+    expect(problems.join('\n')).toMatch(/REDIS_URL/);
+    expect(problems.join('\n')).toMatch(/ARGON2_TIME_COST/);
+  });
+
+  it('refuses a half-configured cluster', () => {
+    expect(problemsOf({ REDIS_URL: 'redis://localhost:6379' }).join()).toMatch(
+      /CASSANDRA_CONTACT_POINTS/,
+    );
+  });
+
+  it('refuses production without a signing key, origins or cluster', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' }).join('\n');
+    expect(problems).toMatch(/JWT_PRIVATE_KEY: required/);
+    expect(problems).toMatch(/CORS_ORIGINS/);
+  });
+
+  it('refuses weak or wrong signing keys', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    });
+    expect(problemsOf({ JWT_PRIVATE_KEY: String(rsa) }).join()).toMatch(/EC P-256/);
+    expect(problemsOf({ JWT_PRIVATE_KEY: 'changeme' }).join()).toMatch(/not a readable PEM/);
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    });
+    expect(loadConfig({ JWT_PRIVATE_KEY: String(ec) }).jwt.privateKeyPem).toContain('PRIVATE KEY');
+  });
+});
