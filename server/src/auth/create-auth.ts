@@ -27,7 +27,11 @@ export function createAuth(deps: {
     // Through the adapter, so the session's sockets on every node are closed.
     endSession: (sessionId) => io.in(sessionRoom(sessionId)).disconnectSockets(true),
   });
-  installSocketAuth(io, service, config.jwt.expiryGraceMs);
+  installSocketAuth(io, service, {
+    graceMs: config.jwt.expiryGraceMs,
+    allowedOrigins: config.corsOrigins,
+    logger: deps.logger,
+  });
   return { service, tokens, router: authRoutes(service), close: () => undefined };
 }
 export type Auth = ReturnType<typeof createAuth>;

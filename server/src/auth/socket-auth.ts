@@ -1,6 +1,7 @@
-import { authRefreshSchema } from '@parley/contract';
+import { authRefreshSchema, type ErrorCode } from '@parley/contract';
 import type { ParleyServer } from '../app';
 import { AppError, parseOrThrow, toErrorBody } from '../errors';
+import type { Logger } from '../observability/logger';
 import type { AuthService } from './auth-service';
 
 type ParleySocket = Parameters<Parameters<ParleyServer['use']>[0]>[0];
@@ -8,14 +9,35 @@ type ParleySocket = Parameters<Parameters<ParleyServer['use']>[0]>[0];
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 export const userRoom = (userId: string) => `user:${userId}`;
 
+export interface SocketAuthOptions {
+  /** How long a socket may live after `auth:expired` without an `auth:refresh`. */
+  graceMs: number;
+  /** Same allowlist as REST CORS; undefined = any origin (development). */
+  allowedOrigins?: string[];
+  logger: Logger;
+}
+
 /**
  * Handshake: a valid access token in `auth.token`, or `connect_error` with
  * `data: { code }`. Afterwards the socket lives only as long as its token: at expiry it
  * gets `auth:expired` and is disconnected unless `auth:refresh` brings a fresh token in time.
  */
-export function installSocketAuth(io: ParleyServer, service: AuthService, graceMs: number) {
+export function installSocketAuth(
+  io: ParleyServer,
+  service: AuthService,
+  options: SocketAuthOptions,
+) {
+  const { graceMs, logger } = options;
+  const origins = options.allowedOrigins && new Set(options.allowedOrigins);
+
   io.use(async (socket, next) => {
     try {
+      // CORS headers do not protect WebSockets (browsers never preflight an upgrade), so a
+      // page from a foreign origin could open one with a stolen token: refuse it here.
+      const origin = socket.handshake.headers.origin;
+      if (origins && origin !== undefined && !origins.has(origin)) {
+        throw new AppError('FORBIDDEN', 'origin not allowed');
+      }
       const token = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
       const { claims, user } = await service.authenticate(token);
       socket.data = {
@@ -27,10 +49,9 @@ export function installSocketAuth(io: ParleyServer, service: AuthService, graceM
       };
       next();
     } catch (err) {
-      const { body } = toErrorBody(err);
-      const error = new Error(body.message) as Error & { data: unknown };
-      error.data = { code: body.code, message: body.message };
-      next(error);
+      const { body, internal } = toErrorBody(err);
+      if (internal) logger.error({ err }, 'socket handshake failed unexpectedly');
+      next(handshakeError(body.code, body.message));
     }
   });
 
@@ -42,11 +63,15 @@ export function installSocketAuth(io: ParleyServer, service: AuthService, graceM
       if (typeof ack !== 'function') return;
       try {
         const { token } = parseOrThrow(authRefreshSchema, payload);
-        const { claims } = await service.authenticate(token);
+        const { claims, user } = await service.authenticate(token);
         if (claims.sub !== socket.data.userId)
           throw new AppError('FORBIDDEN', 'token belongs to another user');
+        // Roles may have changed since the handshake (an admin promotion or demotion).
+        socket.data.roles = user.roles;
+        socket.data.username = user.username;
         socket.data.tokenExpiresAt = claims.exp * 1000;
         if (claims.sid !== socket.data.sessionId) {
+          // Logout of the new session must reach this socket, logout of the old one must not.
           void socket.leave(sessionRoom(socket.data.sessionId));
           socket.data.sessionId = claims.sid;
           void socket.join(sessionRoom(claims.sid));
@@ -54,11 +79,19 @@ export function installSocketAuth(io: ParleyServer, service: AuthService, graceM
         timers.arm();
         ack({ ok: true, data: { expiresAt: new Date(socket.data.tokenExpiresAt).toISOString() } });
       } catch (err) {
-        ack({ ok: false, error: toErrorBody(err).body });
+        const { body, internal } = toErrorBody(err);
+        if (internal) logger.error({ err }, 'auth:refresh failed unexpectedly');
+        ack({ ok: false, error: body });
       }
     });
     socket.on('disconnect', () => timers.clear());
   });
+}
+
+function handshakeError(code: ErrorCode, message: string) {
+  const error = new Error(message) as Error & { data: { code: ErrorCode; message: string } };
+  error.data = { code, message };
+  return error;
 }
 
 class ExpiryTimers {

@@ -2,9 +2,13 @@ import type { ParleyServer } from '../app';
 import type { Auth } from '../auth/create-auth';
 import type { Engine } from '../cluster/engine';
 import type { Config } from '../config/load-config';
+import { createMessageService } from '../messages/message-service';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import { createRoomService } from '../rooms/room-service';
 import type { Stores } from '../storage/types';
+import { registerChatHandlers } from './chat-handlers';
+import { roomChannel, type ParleySocket } from './socket-types';
 
 export interface RealtimeDeps {
   config: Config;
@@ -18,27 +22,58 @@ export interface RealtimeDeps {
 
 /** Wires the socket events of every capability and owns the node's live-socket lifecycle. */
 export function registerRealtime(deps: RealtimeDeps) {
-  const { io, metrics, logger } = deps;
+  const { io, metrics, logger, stores } = deps;
   const inFlight = new Set<Promise<unknown>>();
+  let draining = false;
+
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work)).catch(() => undefined);
+    return work;
+  };
+  const rooms = createRoomService({ stores, io });
+  const messages = createMessageService(deps);
+
+  /** Puts the socket in the channel of every room its user belongs to, from Cassandra. */
+  async function joinMemberRooms(socket: ParleySocket) {
+    const memberships = await stores.rooms.listRoomsOfUser(socket.data.userId);
+    const wanted = new Set(memberships.map((m) => roomChannel(m.roomId)));
+    for (const channel of socket.rooms) {
+      if (channel.startsWith('room:') && !wanted.has(channel)) void socket.leave(channel);
+    }
+    await socket.join([...wanted]);
+  }
 
   io.on('connection', (socket) => {
+    if (draining) {
+      socket.emit('server:draining', { reconnectInMs: 0 });
+      socket.disconnect(true);
+      return;
+    }
     metrics.connections.inc();
     socket.on('disconnect', () => metrics.connections.dec());
+    registerChatHandlers(socket, { logger, metrics, rooms, messages, track });
+    joinMemberRooms(socket).catch((err: unknown) => {
+      logger.warn({ err: err instanceof Error ? err.message : err }, 'could not load rooms; asking client to resync');
+      socket.emit('sync:required', { reason: 'room membership could not be loaded' });
+    });
   });
 
   return {
-    /** Runs `work` as in-flight: drain waits for it before the node exits. */
-    track<T>(work: Promise<T>): Promise<T> {
-      inFlight.add(work);
-      void work.finally(() => inFlight.delete(work)).catch(() => undefined);
-      return work;
-    },
+    rooms,
+    messages,
+    track,
+    /** Our sockets may have missed pub/sub events: refresh their channels and tell them to catch up. */
     resyncLocalSockets(reason: string) {
       logger.warn({ reason }, 'pub/sub gap: telling local sockets to resync from history');
-      // local: only our own sockets missed the events; other nodes handle theirs.
-      io.local.emit('sync:required', { reason });
+      for (const socket of io.of('/').sockets.values()) {
+        void joinMemberRooms(socket)
+          .catch(() => undefined)
+          .then(() => socket.emit('sync:required', { reason }));
+      }
     },
     async drain(timeoutMs: number) {
+      draining = true;
       io.local.emit('server:draining', { reconnectInMs: 0 });
       const deadline = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
       await Promise.race([Promise.allSettled([...inFlight]), deadline]);
