@@ -85,7 +85,14 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (user.bannedAt) throw new AppError('FORBIDDEN', 'account is banned');
       await throttle.recordSuccess(username);
       if (hasher.needsRehash(user.passwordHash)) {
-        await stores.users.updatePasswordHash(user.id, await hasher.hash(password));
+        // The only moment we hold the plaintext: upgrade the hash to the configured parameters.
+        // A failed upgrade must not fail a login that was correct; the next login retries it.
+        await hasher
+          .hash(password)
+          .then((upgraded) => stores.users.updatePasswordHash(user.id, upgraded))
+          .catch((err: unknown) =>
+            deps.logger.warn({ err, userId: user.id }, 'password rehash failed'),
+          );
       }
       return issuePair(user, randomUUID());
     },

@@ -24,6 +24,8 @@ export interface AccessClaims {
 /** Tokens longer than this are refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 4096;
 const ALGORITHM = 'ES256' as const;
+// sub and sid become Cassandra uuid keys; anything else must fail as UNAUTHORIZED, not as a driver error.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface TokenService {
   issueAccessToken(
@@ -85,7 +87,8 @@ export function createTokenService(
       if (!decoded || typeof decoded.payload === 'string')
         throw unauthorized('malformed access token');
       const kid = decoded.header.kid;
-      const key = kid === undefined ? undefined : verifyKeys.get(kid);
+      // No kid, no key: we never guess which key to try, so a token cannot pick a weak one.
+      const key = typeof kid === 'string' ? verifyKeys.get(kid) : undefined;
       if (!key) throw unauthorized('unknown signing key');
       let payload: jwt.JwtPayload | string;
       try {
@@ -108,8 +111,10 @@ export function createTokenService(
       const { sub, username, roles, sid, jti, exp } = payload as Record<string, unknown>;
       if (
         typeof sub !== 'string' ||
+        !UUID.test(sub) ||
         typeof username !== 'string' ||
         typeof sid !== 'string' ||
+        !UUID.test(sid) ||
         typeof jti !== 'string' ||
         typeof exp !== 'number' ||
         !Array.isArray(roles) ||

@@ -1,7 +1,6 @@
-import { createAdapter } from '@socket.io/redis-adapter';
-import { createShardedAdapter } from '@socket.io/redis-adapter';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
-import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Message } from '@parley/contract';
 import type { Config } from '../config/load-config';
 import type { Logger } from '../observability/logger';
@@ -34,8 +33,10 @@ export function createRedisEngine(config: RedisConfig, logger: Logger): Engine {
   const cmd = new Redis(config.url, options) as ParleyRedis;
   cmd.defineCommand('parleyNextSeq', { numberOfKeys: 1, lua: NEXT_SEQ });
   cmd.defineCommand('parleyClaimSend', { numberOfKeys: 1, lua: CLAIM_SEND });
-  // Pub/sub needs connections of its own; they retry forever (no per-request cap).
-  const pub = new Redis(config.url);
+  // Pub/sub needs connections of its own. The subscriber reconnects forever; the
+  // publisher gives up on a publish quickly, because the adapter fires publishes without
+  // awaiting them and a late rejection would be unhandled (see swallowPublishErrors).
+  const pub = swallowPublishErrors(new Redis(config.url, { maxRetriesPerRequest: 1 }), logger);
   const sub = new Redis(config.url);
   for (const [name, client] of [
     ['command', cmd],
@@ -76,8 +77,8 @@ export function createRedisEngine(config: RedisConfig, logger: Logger): Engine {
         keyPrefix: `${prefix}rl:${keyPrefix}`,
         points,
         duration: durationSeconds,
-        // Redis down must not lock everyone out: fall back to a per-node limit.
-        insuranceLimiter: undefined,
+        // Redis down must not lock everyone out nor lift every limit: fall back to a per-node limit.
+        insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration: durationSeconds }),
       }),
     sequences: {
       async next(roomId, seed) {
@@ -115,4 +116,30 @@ export function createRedisEngine(config: RedisConfig, logger: Logger): Engine {
       await Promise.allSettled([cmd.quit(), pub.quit(), sub.quit()]);
     },
   };
+}
+
+/**
+ * The Socket.IO Redis adapters call publish/spublish without handling the promise, so
+ * during a Redis outage each broadcast would become an unhandled rejection (which stops
+ * a Node process). A lost publish costs nothing extra: when the subscriber reconnects,
+ * every node tells its sockets to resync from history anyway.
+ */
+function swallowPublishErrors(client: Redis, logger: Logger): Redis {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if ((property !== 'publish' && property !== 'spublish') || typeof value !== 'function')
+        return value;
+      return (...args: unknown[]) =>
+        (value as (...a: unknown[]) => Promise<unknown>)
+          .apply(target, args)
+          .catch((err: unknown) => {
+            logger.warn(
+              { err: err instanceof Error ? err.message : String(err) },
+              'publish failed (Redis unavailable)',
+            );
+            return 0;
+          });
+    },
+  });
 }

@@ -122,7 +122,11 @@ export class ConfigError extends Error {
 }
 
 /** The only reader of process.env: validates everything up front and names each bad setting. */
-export function loadConfig(source: Record<string, string | undefined>): Config {
+export function loadConfig(
+  source: Record<string, string | undefined>,
+  /** 'tool' = a command-line tool (migrate, admin:create) that may use Cassandra alone. */
+  role: 'node' | 'tool' = 'node',
+): Config {
   // Empty strings mean "unset", as in most .env tooling.
   const env = Object.fromEntries(
     Object.entries(source).filter(([, v]) => v !== undefined && v !== ''),
@@ -136,7 +140,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
   const e = parsed.data;
   const problems: string[] = [];
 
-  if (Boolean(e.REDIS_URL) !== Boolean(e.CASSANDRA_CONTACT_POINTS)) {
+  if (role === 'node' && Boolean(e.REDIS_URL) !== Boolean(e.CASSANDRA_CONTACT_POINTS)) {
     problems.push(
       'REDIS_URL / CASSANDRA_CONTACT_POINTS: set both for a cluster node, or neither for the embedded engine',
     );
@@ -150,7 +154,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     else
       problems.push('JWT_PREVIOUS_PUBLIC_KEYS: must be a JSON object of {"kid": "PEM public key"}');
   }
-  if (e.NODE_ENV === 'production') {
+  if (e.NODE_ENV === 'production' && role === 'node') {
     if (!e.JWT_PRIVATE_KEY) {
       problems.push('JWT_PRIVATE_KEY: required in production (an EC P-256 private key in PEM)');
     }

@@ -32,12 +32,20 @@ export function createMessageService(deps: MessageServiceDeps) {
     durationSeconds: 10,
   });
 
-  const publish = (event: 'message:created' | 'message:updated' | 'message:deleted', message: Message) => {
+  const publish = (
+    event: 'message:created' | 'message:updated' | 'message:deleted',
+    message: Message,
+  ) => {
     // One broadcast: the adapter encodes it once and every node delivers to its sockets.
     io.to(roomChannel(message.roomId)).emit(event, toClientMessage(message));
   };
 
-  async function storeNew(roomId: string, senderId: string, clientMsgId: string, body: string): Promise<Message> {
+  async function storeNew(
+    roomId: string,
+    senderId: string,
+    clientMsgId: string,
+    body: string,
+  ): Promise<Message> {
     const seq = await engine.sequences.next(roomId, () => stores.messages.findLatestSeq(roomId));
     const message: Message = {
       roomId,
@@ -59,7 +67,12 @@ export function createMessageService(deps: MessageServiceDeps) {
      * a retry with the same clientMsgId gets the original back (and re-publishes it, in
      * case the first attempt's node died between the write and the publish).
      */
-    async send(senderId: string, roomId: string, clientMsgId: string, body: string): Promise<Message> {
+    async send(
+      senderId: string,
+      roomId: string,
+      clientMsgId: string,
+      body: string,
+    ): Promise<Message> {
       const timer = metrics.sendLatency.startTimer();
       await consumeOrThrow(sendLimiter, senderId, 'sending too fast');
       const key = `${roomId}:${senderId}:${clientMsgId}`;
@@ -68,11 +81,18 @@ export function createMessageService(deps: MessageServiceDeps) {
       });
       if (claim.state === 'done') return replay(claim.message);
       if (claim.state === 'in-flight') {
-        throw new AppError('CONFLICT', 'this message is already being stored; retry shortly', { retryable: true, retryAfterMs: 200 });
+        throw new AppError('CONFLICT', 'this message is already being stored; retry shortly', {
+          retryable: true,
+          retryAfterMs: 200,
+        });
       }
       try {
         // Redis is lossy: the durable dedupe record decides whether this is a retry.
-        const existing = await stores.messages.findMessageByClientMsgId(roomId, senderId, clientMsgId);
+        const existing = await stores.messages.findMessageByClientMsgId(
+          roomId,
+          senderId,
+          clientMsgId,
+        );
         if (existing) {
           void engine.sendClaims.complete(key, existing).catch(() => undefined);
           return replay(existing);
@@ -97,14 +117,20 @@ export function createMessageService(deps: MessageServiceDeps) {
     async edit(userId: string, roomId: string, seq: number, body: string): Promise<Message> {
       const message = await stores.messages.findMessage(roomId, seq);
       if (!message || message.deleted) throw new AppError('NOT_FOUND', 'no such message');
-      if (message.senderId !== userId) throw new AppError('FORBIDDEN', 'only the sender can edit a message');
+      if (message.senderId !== userId)
+        throw new AppError('FORBIDDEN', 'only the sender can edit a message');
       const edited = await stores.messages.editMessage(roomId, seq, body, new Date());
       if (!edited) throw new AppError('NOT_FOUND', 'no such message');
       publish('message:updated', edited);
       return toClientMessage(edited);
     },
 
-    async remove(userId: string, roomId: string, seq: number, asModerator = false): Promise<Message> {
+    async remove(
+      userId: string,
+      roomId: string,
+      seq: number,
+      asModerator = false,
+    ): Promise<Message> {
       const message = await stores.messages.findMessage(roomId, seq);
       if (!message) throw new AppError('NOT_FOUND', 'no such message');
       if (!asModerator && message.senderId !== userId) {
@@ -117,7 +143,10 @@ export function createMessageService(deps: MessageServiceDeps) {
       return toClientMessage(deleted);
     },
 
-    async history(roomId: string, query: { before?: number; after?: number; limit?: number }): Promise<HistoryPage> {
+    async history(
+      roomId: string,
+      query: { before?: number; after?: number; limit?: number },
+    ): Promise<HistoryPage> {
       const limit = Math.min(query.limit ?? limits.historyPageDefault, limits.historyPageMax);
       // One extra row tells whether another page exists without a second query.
       const rows =
@@ -130,8 +159,13 @@ export function createMessageService(deps: MessageServiceDeps) {
     async acknowledgeDelivery(userId: string, acks: { roomId: string; seq: number }[]) {
       // Keep only the highest seq per room: one write per room per batch.
       const highest = new Map<string, number>();
-      for (const { roomId, seq } of acks) highest.set(roomId, Math.max(seq, highest.get(roomId) ?? 0));
-      await Promise.all([...highest].map(([roomId, seq]) => stores.cursors.advanceDeliveredCursor(userId, roomId, seq)));
+      for (const { roomId, seq } of acks)
+        highest.set(roomId, Math.max(seq, highest.get(roomId) ?? 0));
+      await Promise.all(
+        [...highest].map(([roomId, seq]) =>
+          stores.cursors.advanceDeliveredCursor(userId, roomId, seq),
+        ),
+      );
       return highest.size;
     },
 
@@ -147,7 +181,10 @@ export function createMessageService(deps: MessageServiceDeps) {
   };
 
   function unavailable(stage: string, err: unknown) {
-    logger.warn({ err: err instanceof Error ? err.message : String(err), stage }, 'send failed; client will retry');
+    logger.warn(
+      { err: err instanceof Error ? err.message : String(err), stage },
+      'send failed; client will retry',
+    );
     return new AppError('UNAVAILABLE', 'storage is unavailable; retry', { retryable: true });
   }
 }

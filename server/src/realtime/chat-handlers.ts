@@ -46,10 +46,14 @@ export function registerChatHandlers(socket: ParleySocket, deps: ChatHandlerDeps
     await socket.join(roomChannel(roomId));
   }
 
-  handleRequest(ctx, 'room:create', roomCreateSchema, (p) => rooms.createGroup(me(), p.name, p.memberIds));
+  handleRequest(ctx, 'room:create', roomCreateSchema, (p) =>
+    rooms.createGroup(me(), p.name, p.memberIds),
+  );
   handleRequest(ctx, 'room:join', roomRefSchema, (p) => rooms.join(me(), p.roomId));
   handleRequest(ctx, 'room:leave', roomRefSchema, (p) => rooms.leave(me(), p.roomId));
-  handleRequest(ctx, 'room:invite', roomInviteSchema, (p) => rooms.invite(me(), p.roomId, p.userIds));
+  handleRequest(ctx, 'room:invite', roomInviteSchema, (p) =>
+    rooms.invite(me(), p.roomId, p.userIds),
+  );
   handleRequest(ctx, 'room:members', roomRefSchema, (p) => rooms.members(me(), p.roomId));
   handleRequest(ctx, 'room:list', z.object({}).strict(), () => rooms.list(me()));
   handleRequest(ctx, 'dm:open', dmOpenSchema, (p) => rooms.openDirect(me(), p.userId));
@@ -90,7 +94,9 @@ export function registerChatHandlers(socket: ParleySocket, deps: ChatHandlerDeps
       });
     }
     lastTyping.set(key, now);
-    socket.to(roomChannel(p.roomId)).emit('typing:changed', { roomId: p.roomId, userId: me(), typing: p.typing });
+    socket
+      .to(roomChannel(p.roomId))
+      .emit('typing:changed', { roomId: p.roomId, userId: me(), typing: p.typing });
     return null;
   });
 }

@@ -5,8 +5,11 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { ParleySocket } from './socket-types';
 
-type AckData<E extends keyof ClientToServerEvents> =
-  Parameters<ClientToServerEvents[E]>[1] extends (ack: Ack<infer R>) => void ? R : never;
+type AckData<E extends keyof ClientToServerEvents> = Parameters<
+  ClientToServerEvents[E]
+>[1] extends (ack: Ack<infer R>) => void
+  ? R
+  : never;
 
 /**
  * Registers one request event: validates the payload with its contract schema, runs
@@ -14,7 +17,12 @@ type AckData<E extends keyof ClientToServerEvents> =
  * and sent as INTERNAL, never with a stack or a driver message.
  */
 export function handleRequest<E extends keyof ClientToServerEvents, S extends ZodType>(
-  ctx: { socket: ParleySocket; logger: Logger; metrics: Metrics; track?: <T>(p: Promise<T>) => Promise<T> },
+  ctx: {
+    socket: ParleySocket;
+    logger: Logger;
+    metrics: Metrics;
+    track?: <T>(p: Promise<T>) => Promise<T>;
+  },
   event: E,
   schema: S,
   handler: (payload: ZodInfer<S>) => Promise<AckData<E>>,
@@ -22,7 +30,10 @@ export function handleRequest<E extends keyof ClientToServerEvents, S extends Zo
   const { socket, logger, metrics } = ctx;
   const listener = (payload: unknown, ack: unknown) => {
     if (typeof ack !== 'function') {
-      socket.emit('error:raised', { code: 'VALIDATION', message: `${event} needs an acknowledgement callback` });
+      socket.emit('error:raised', {
+        code: 'VALIDATION',
+        message: `${event} needs an acknowledgement callback`,
+      });
       return;
     }
     const reply = ack as (response: Ack<AckData<E>>) => void;
@@ -31,12 +42,16 @@ export function handleRequest<E extends keyof ClientToServerEvents, S extends Zo
       (data) => reply({ ok: true, data }),
       (err: unknown) => {
         const { body, internal } = toErrorBody(err);
-        if (internal) logger.error({ err, event, userId: socket.data.userId }, 'socket handler failed');
+        if (internal)
+          logger.error({ err, event, userId: socket.data.userId }, 'socket handler failed');
         metrics.eventErrors.inc({ code: body.code });
         reply({ ok: false, error: body });
       },
     );
   };
   // The typed overloads cannot express "any payload": validation is our job here.
-  (socket.on as (event: string, listener: (payload: unknown, ack: unknown) => void) => void)(event, listener);
+  (socket.on as (event: string, listener: (payload: unknown, ack: unknown) => void) => void)(
+    event,
+    listener,
+  );
 }

@@ -54,7 +54,10 @@ export function registerRealtime(deps: RealtimeDeps) {
     socket.on('disconnect', () => metrics.connections.dec());
     registerChatHandlers(socket, { logger, metrics, rooms, messages, track });
     joinMemberRooms(socket).catch((err: unknown) => {
-      logger.warn({ err: err instanceof Error ? err.message : err }, 'could not load rooms; asking client to resync');
+      logger.warn(
+        { err: err instanceof Error ? err.message : err },
+        'could not load rooms; asking client to resync',
+      );
       socket.emit('sync:required', { reason: 'room membership could not be loaded' });
     });
   });

@@ -24,7 +24,11 @@ export function createRoomService(deps: { stores: Stores; io: ParleyServer }) {
     return member;
   }
 
-  async function summarize(userId: string, roomId: string, role: RoomSummary['role']): Promise<RoomSummary | undefined> {
+  async function summarize(
+    userId: string,
+    roomId: string,
+    role: RoomSummary['role'],
+  ): Promise<RoomSummary | undefined> {
     const [room, cursors, lastSeq] = await Promise.all([
       stores.rooms.findRoom(roomId),
       stores.cursors.findCursors(userId, roomId),
@@ -32,7 +36,9 @@ export function createRoomService(deps: { stores: Stores; io: ParleyServer }) {
     ]);
     if (!room) return undefined;
     const unreadMessages =
-      lastSeq > cursors.readSeq ? await stores.messages.listMessagesAfter(roomId, cursors.readSeq, UNREAD_CAP) : [];
+      lastSeq > cursors.readSeq
+        ? await stores.messages.listMessagesAfter(roomId, cursors.readSeq, UNREAD_CAP)
+        : [];
     const unread = unreadMessages.filter((m) => m.senderId !== userId && !m.deleted).length;
     return { ...room, role, lastSeq, readSeq: cursors.readSeq, unread };
   }
@@ -40,7 +46,8 @@ export function createRoomService(deps: { stores: Stores; io: ParleyServer }) {
   async function addMembers(room: Room, userIds: string[]): Promise<string[]> {
     const added: string[] = [];
     for (const userId of new Set(userIds)) {
-      if (!(await stores.users.findUserById(userId))) throw new AppError('NOT_FOUND', `no user ${userId}`);
+      if (!(await stores.users.findUserById(userId)))
+        throw new AppError('NOT_FOUND', `no user ${userId}`);
       if (await stores.rooms.findMember(room.id, userId)) continue;
       const joinedAt = new Date();
       await stores.rooms.addMember(room.id, userId, 'member', joinedAt);
@@ -61,17 +68,34 @@ export function createRoomService(deps: { stores: Stores; io: ParleyServer }) {
     attachUserSockets,
 
     async createGroup(ownerId: string, name: string, memberIds: string[] = []): Promise<Room> {
-      const room: Room = { id: randomUUID(), kind: 'group', name, createdBy: ownerId, createdAt: new Date().toISOString() };
+      const room: Room = {
+        id: randomUUID(),
+        kind: 'group',
+        name,
+        createdBy: ownerId,
+        createdAt: new Date().toISOString(),
+      };
       await stores.rooms.createRoom(room, [{ userId: ownerId, role: 'owner' }]);
       attachUserSockets(ownerId, room.id);
-      await addMembers(room, memberIds.filter((id) => id !== ownerId));
+      await addMembers(
+        room,
+        memberIds.filter((id) => id !== ownerId),
+      );
       return room;
     },
 
     async openDirect(userId: string, peerId: string): Promise<Room> {
-      if (userId === peerId) throw new AppError('VALIDATION', 'cannot open a direct conversation with yourself');
-      if (!(await stores.users.findUserById(peerId))) throw new AppError('NOT_FOUND', 'no such user');
-      const candidate: Room = { id: randomUUID(), kind: 'dm', name: '', createdBy: userId, createdAt: new Date().toISOString() };
+      if (userId === peerId)
+        throw new AppError('VALIDATION', 'cannot open a direct conversation with yourself');
+      if (!(await stores.users.findUserById(peerId)))
+        throw new AppError('NOT_FOUND', 'no such user');
+      const candidate: Room = {
+        id: randomUUID(),
+        kind: 'dm',
+        name: '',
+        createdBy: userId,
+        createdAt: new Date().toISOString(),
+      };
       const room = await stores.rooms.findOrCreateDirectRoom(candidate, userId, peerId);
       attachUserSockets(userId, room.id);
       attachUserSockets(peerId, room.id);
@@ -103,7 +127,8 @@ export function createRoomService(deps: { stores: Stores; io: ParleyServer }) {
     async invite(userId: string, roomId: string, userIds: string[]) {
       await requireMember(roomId, userId);
       const room = await stores.rooms.findRoom(roomId);
-      if (!room || room.kind !== 'group') throw new AppError('FORBIDDEN', 'only group rooms take invites');
+      if (!room || room.kind !== 'group')
+        throw new AppError('FORBIDDEN', 'only group rooms take invites');
       return { roomId, added: await addMembers(room, userIds) };
     },
 
@@ -114,7 +139,9 @@ export function createRoomService(deps: { stores: Stores; io: ParleyServer }) {
 
     async list(userId: string): Promise<RoomSummary[]> {
       const memberships = await stores.rooms.listRoomsOfUser(userId);
-      const summaries = await Promise.all(memberships.map((m) => summarize(userId, m.roomId, m.role)));
+      const summaries = await Promise.all(
+        memberships.map((m) => summarize(userId, m.roomId, m.role)),
+      );
       return summaries.filter((s): s is RoomSummary => s !== undefined);
     },
   };

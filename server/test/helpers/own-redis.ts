@@ -29,10 +29,7 @@ export async function startOwnRedis() {
   await start();
   return {
     url: `redis://127.0.0.1:${port}`,
-    async restart() {
-      await stop();
-      await start();
-    },
+    start,
     stop,
   };
 }
@@ -47,6 +44,7 @@ async function waitForPing(port: number) {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
+    client.on('error', () => undefined); // refused connections are expected while it boots
     try {
       await client.connect();
       if ((await client.ping()) === 'PONG') return;

@@ -1,8 +1,17 @@
-import { loadConfig } from '../../config/load-config';
+import { ConfigError, loadConfig } from '../../config/load-config';
 import { migrate } from './migrator';
 
 /** `npm run migrate`: applies cassandra/migrations to the configured keyspace. */
-const config = loadConfig(process.env);
+function readConfig() {
+  try {
+    return loadConfig(process.env, 'tool');
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(2);
+  }
+}
+const config = readConfig();
 if (!config.cassandra) {
   console.error(
     'CASSANDRA_CONTACT_POINTS is not set: nothing to migrate (the embedded engine has no schema).',
