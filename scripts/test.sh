@@ -20,4 +20,12 @@ wait "$cassandra_job"
 export PARLEY_TEST_REDIS_URL="${redis_out##*REDIS_URL=}"
 export PARLEY_TEST_CASSANDRA="${PARLEY_TEST_CASSANDRA:-127.0.0.1:${CASSANDRA_PORT:-9042}}"
 echo "== vitest (Redis $PARLEY_TEST_REDIS_URL, Cassandra $PARLEY_TEST_CASSANDRA)"
-npx vitest run "$@"
+mkdir -p .cache
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json "$@" || status=$?
+# One plain closing line that any CI reader understands.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(".cache/vitest-report.json", "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' || true
+exit "$status"

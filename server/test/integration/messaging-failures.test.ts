@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp } from '../helpers/http-client';
+import { call, collect, connect, request, type TestSocket } from '../helpers/socket-client';
+import { createTestCluster, type TestNode } from '../helpers/start-node';
+
+describe('send path under failures (real Redis + Cassandra)', () => {
+  const cluster = createTestCluster({ MESSAGES_PER_USER_PER_10S: '5' });
+  let a: TestNode;
+  let b: TestNode;
+  const sockets: TestSocket[] = [];
+  beforeAll(async () => {
+    [a, b] = [await cluster.startNode(), await cluster.startNode()];
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await cluster.stopAll();
+  });
+  const open = async (url: string, token: string) => {
+    const s = await connect(url, token);
+    sockets.push(s);
+    return s;
+  };
+
+  it('re-publishes when the first attempt stored the message but its node died before publishing', async () => {
+    const [sender, reader] = await Promise.all([signUp(a.url), signUp(b.url)]);
+    const ss = await open(a.url, sender.accessToken);
+    const sr = await open(b.url, reader.accessToken);
+    const room = await call(ss, 'room:create', { name: 'crash', memberIds: [reader.user.id] });
+    const inbox = collect(sr, 'message:created');
+    // What a node that died between the Cassandra write and the publish leaves behind:
+    // the message and its dedupe row, no claim in Redis, and no event sent.
+    const clientMsgId = randomUUID();
+    const orphan = {
+      roomId: room.id,
+      seq: 1,
+      id: randomUUID(),
+      senderId: sender.user.id,
+      clientMsgId,
+      body: 'written, never published',
+      createdAt: new Date().toISOString(),
+    };
+    await a.stores.messages.appendMessage(orphan);
+    const retry = await call(ss, 'message:send', {
+      roomId: room.id,
+      clientMsgId,
+      body: orphan.body,
+    });
+    expect(retry).toEqual(orphan);
+    expect((await inbox.until((m) => m.length >= 1))[0]).toEqual(orphan);
+    const history = await call(sr, 'history:fetch', { roomId: room.id });
+    expect(history.messages).toHaveLength(1);
+  });
+
+  it('limits sends per user across nodes with RATE_LIMITED and a retry-after', async () => {
+    const user = await signUp(a.url);
+    const s1 = await open(a.url, user.accessToken);
+    const s2 = await open(b.url, user.accessToken);
+    const room = await call(s1, 'room:create', { name: 'flood' });
+    const results = [];
+    for (let i = 0; i < 6; i++) {
+      const socket = i % 2 === 0 ? s1 : s2;
+      results.push(
+        await request(socket, 'message:send', {
+          roomId: room.id,
+          clientMsgId: randomUUID(),
+          body: `m${i}`,
+        }),
+      );
+    }
+    expect(results.slice(0, 5).every((r) => r.ok)).toBe(true);
+    const limited = results[5];
+    expect(limited).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED', retryable: true } });
+    if (limited && !limited.ok) expect(limited.error.retryAfterMs).toBeGreaterThan(0);
+  });
+
+  it('refuses a retry that is still in flight instead of storing it twice', async () => {
+    const user = await signUp(a.url);
+    const s1 = await open(a.url, user.accessToken);
+    const s2 = await open(b.url, user.accessToken);
+    const room = await call(s1, 'room:create', { name: 'race' });
+    const clientMsgId = randomUUID();
+    const acks = await Promise.all(
+      [s1, s2, s1, s2].map((s) =>
+        request(s, 'message:send', { roomId: room.id, clientMsgId, body: 'race' }),
+      ),
+    );
+    const ok = acks.filter((x) => x.ok);
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    for (const x of acks)
+      if (!x.ok) expect(x.error).toMatchObject({ code: 'CONFLICT', retryable: true });
+    const history = await call(s1, 'history:fetch', { roomId: room.id });
+    expect(history.messages).toHaveLength(1);
+  });
+});
