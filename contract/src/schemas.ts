@@ -31,10 +31,11 @@ export const password = z.string().min(limits.passwordMin).max(limits.passwordMa
 export const credentialsSchema = z.object({ username, password }).strict();
 export const refreshRequestSchema = z.object({ refreshToken: z.string().min(1).max(512) }).strict();
 
-export const roomKind = z.enum(['group', 'dm']);
-export type RoomKind = z.infer<typeof roomKind>;
-export const memberRole = z.enum(['owner', 'member']);
-export type MemberRole = z.infer<typeof memberRole>;
+// Plain unions, so type-only consumers (the SDK's declarations) do not pull in zod.
+export type RoomKind = 'group' | 'dm';
+export const roomKind = z.enum(['group', 'dm'] satisfies RoomKind[]);
+export type MemberRole = 'owner' | 'member';
+export const memberRole = z.enum(['owner', 'member'] satisfies MemberRole[]);
 
 export const roomCreateSchema = z
   .object({

@@ -1,0 +1,784 @@
+import type {
+  AckCallback,
+  ClientToServerEvents,
+  HistoryPage,
+  Message,
+  Presence,
+  PublicUser,
+  Room,
+  RoomMember,
+  RoomSummary,
+  ServerToClientEvents,
+} from '@parley/contract';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import { AckBatcher } from './ack-batcher';
+import { type BackoffOptions, backoffDelay, sleep } from './backoff';
+import { limits, ParleyError, toParleyError } from './errors';
+import { Outbox, type OutboxEntry, type OutboxOptions } from './outbox';
+import { RoomStream, type RoomStreamOptions } from './room-stream';
+import { type ConnectionStatus, StatusStream } from './status';
+import {
+  type Credentials,
+  decodeJwtPayload,
+  type TokenManager as TokenManagerType,
+  TokenManager,
+  type TokenProvider,
+} from './token-manager';
+
+type ParleySocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Every request event the client can send. */
+export type RequestEvent = keyof ClientToServerEvents;
+/** The payload a request event takes. */
+export type RequestPayload<E extends RequestEvent> = Parameters<ClientToServerEvents[E]>[0];
+/** What a request's ack carries on success. */
+export type ResponseData<E extends RequestEvent> =
+  Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer R> ? R : never;
+
+/** Events the SDK itself raises, next to the server's. */
+export interface ClientEvents {
+  /** A message from the outbox was acked (also for sends restored from storage). */
+  'outbox:sent': (message: Message, entry: OutboxEntry) => void;
+  /** The outbox gave up on a message (non-retryable error, or the client closed). */
+  'outbox:failed': (error: ParleyError, entry: OutboxEntry) => void;
+  /** Something failed in the background (catch-up, delivery ack, token refresh); the SDK retries. */
+  'client:error': (error: ParleyError) => void;
+  /**
+   * After a (re)connect, every known room has been caught up from history: what the app
+   * shows is complete up to now, and live messages follow.
+   */
+  'client:synced': () => void;
+}
+
+/**
+ * Every event `on()` accepts. `message:created` is the SDK's ordered, deduplicated feed:
+ * each message exactly once, in seq order per room, gaps filled from history.
+ */
+export type ParleyEvents = ServerToClientEvents & ClientEvents;
+export type ParleyEventName = keyof ParleyEvents;
+
+/** Server events that belong to one room; `room(id).on()` filters them. */
+export type RoomEventName = {
+  [E in keyof ServerToClientEvents]: Parameters<ServerToClientEvents[E]>[0] extends {
+    roomId: string;
+  }
+    ? E
+    : never;
+}[keyof ServerToClientEvents];
+
+/** One server URL, several (tried in turn: failover), or a function asked on every connect. */
+export type UrlSource = string | string[] | (() => string | Promise<string>);
+
+interface CommonOptions {
+  /** Where the Parley server (or its load balancer) listens, e.g. `https://chat.example.com`. */
+  url: UrlSource;
+  /**
+   * Base URL for REST auth calls (/auth/login, /auth/refresh).
+   * @default the socket URL(s)
+   */
+  restUrl?: string;
+  /**
+   * Connect as soon as the client is created.
+   * @default true
+   */
+  autoConnect?: boolean;
+  /**
+   * Time allowed for one connection attempt (handshake included), in ms.
+   * @default 10000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Time a request (other than a send) waits for a connection and then for its ack, in ms.
+   * @default 10000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Delays between reconnect attempts.
+   * @default { initialDelayMs: 500, maxDelayMs: 10000 }
+   */
+  reconnect?: BackoffOptions;
+  /** Send retries, ack timeout and where unsent messages wait. */
+  outbox?: OutboxOptions;
+  /** Gap handling for the ordered message feed. */
+  stream?: RoomStreamOptions;
+  /**
+   * Longest time a delivery ack waits to be batched, in ms.
+   * @default 500
+   */
+  ackIntervalMs?: number;
+  /**
+   * Refresh the access token this long before it expires (at most a quarter of its lifetime).
+   * @default 30000
+   */
+  refreshLeadMs?: number;
+  /**
+   * On each connect, list the user's rooms so that rooms joined elsewhere get a starting
+   * position and are caught up after every reconnect.
+   * @default true
+   */
+  syncRoomsOnConnect?: boolean;
+  /**
+   * Socket.IO transports. WebSocket only, so a load balancer needs no sticky sessions.
+   * @default ['websocket']
+   */
+  transports?: ('websocket' | 'polling' | 'webtransport')[];
+  /** Extra socket.io-client options (escape hatch; reconnection stays the SDK's job). */
+  socketOptions?: Partial<ManagerOptions & SocketOptions>;
+  /**
+   * fetch implementation for REST auth calls.
+   * @default globalThis.fetch
+   */
+  fetch?: typeof globalThis.fetch;
+}
+
+export type ParleyClientOptions = CommonOptions &
+  (
+    | {
+        /** Username and password: the SDK logs in over REST and refreshes the session. */
+        credentials: Credentials;
+        token?: never;
+      }
+    | {
+        /** An access token, or a function returning one; asked again on every connect and refresh. */
+        token: TokenProvider;
+        credentials?: never;
+      }
+  );
+
+export interface HistoryQuery {
+  before?: number;
+  after?: number;
+  limit?: number;
+}
+
+export interface RequestOptions {
+  /** Overrides `requestTimeoutMs` for this call. */
+  timeoutMs?: number;
+}
+
+type Listener = (...args: unknown[]) => void;
+
+/** Creates a Parley client; it connects at once unless `autoConnect: false`. */
+export function createParleyClient(options: ParleyClientOptions): ParleyClient {
+  return new ParleyClient(options);
+}
+
+export class ParleyClient {
+  /** Connection status: `status.value`, `status.subscribe(fn)`, `status.waitFor('connected')`. */
+  readonly status = new StatusStream();
+  readonly rooms: RoomsApi;
+  readonly presence: PresenceApi;
+
+  private readonly tokens: TokenManagerType;
+  private readonly outbox: Outbox;
+  private readonly acks: AckBatcher;
+  private readonly streams = new Map<string, RoomStream>();
+  private readonly handles = new Map<string, RoomHandle>();
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly inflight = new Set<(error: ParleyError) => void>();
+  private socket: ParleySocket | undefined;
+  private loop: Promise<void> | undefined;
+  private stop = new AbortController();
+  private closed = false;
+  private restored = false;
+  private everConnected = false;
+  private urlIndex = 0;
+  private currentUrl: string | undefined;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private refreshFailures = 0;
+
+  constructor(private readonly options: ParleyClientOptions) {
+    this.tokens = new TokenManager({
+      source: options.credentials
+        ? { kind: 'credentials', credentials: options.credentials }
+        : { kind: 'token', provider: options.token },
+      restUrls: () => this.restUrls(),
+      fetch: options.fetch,
+    });
+    const isConnected = () => this.connected;
+    this.outbox = new Outbox(
+      {
+        get connected() {
+          return isConnected();
+        },
+        send: (entry, timeoutMs) =>
+          this.emitRequest(
+            'message:send',
+            { roomId: entry.roomId, clientMsgId: entry.clientMsgId, body: entry.body },
+            timeoutMs,
+          ),
+      },
+      options.outbox,
+      {
+        onSent: (entry, message) => {
+          // Our own message enters the ordered feed too, so it neither looks like a gap to
+          // other messages nor depends on the server echoing it back.
+          this.streamFor(message.roomId).push(message);
+          this.dispatch('outbox:sent', message, entry);
+        },
+        onFailed: (entry, error) => this.dispatch('outbox:failed', error, entry),
+      },
+    );
+    this.acks = new AckBatcher(
+      async (acks) => {
+        await this.emitRequest('delivery:ack', { acks }, this.requestTimeout());
+      },
+      () => this.connected,
+      { intervalMs: options.ackIntervalMs },
+    );
+    this.rooms = new RoomsApi(this);
+    this.presence = new PresenceApi(this);
+    if (options.autoConnect ?? true) this.connect();
+  }
+
+  /** True while a socket is connected and authenticated. */
+  get connected(): boolean {
+    return this.socket?.connected === true;
+  }
+
+  /** The signed-in user's id (from the access token's `sub`), once a token is known. */
+  get userId(): string | undefined {
+    const token = this.tokens.current;
+    const sub = token ? decodeJwtPayload(token)?.sub : undefined;
+    return typeof sub === 'string' ? sub : undefined;
+  }
+
+  /** The signed-in user, when the client logged in with credentials. */
+  get user(): PublicUser | undefined {
+    return this.tokens.user;
+  }
+
+  /** Messages sent but not yet acked. */
+  get pendingSends(): OutboxEntry[] {
+    return this.outbox.pending();
+  }
+
+  /**
+   * Delivery counters per room: messages that arrived live or from history, duplicates the
+   * SDK dropped, and messages released to the app (exactly once each).
+   */
+  stats(): Record<string, RoomStream['stats']> {
+    return Object.fromEntries(
+      [...this.streams].map(([roomId, stream]) => [roomId, { ...stream.stats }]),
+    );
+  }
+
+  /** Starts (or, after `auth-failed`, restarts) connecting. Returns at once. */
+  connect(): void {
+    if (this.closed) throw new ParleyError('CLOSED', 'client is closed');
+    if (this.loop) return;
+    this.loop = this.runConnection().finally(() => {
+      this.loop = undefined;
+    });
+  }
+
+  /** Subscribes to a server or SDK event; returns the unsubscribe function. */
+  on<E extends ParleyEventName>(event: E, handler: ParleyEvents[E]): () => void {
+    const fn = handler as unknown as Listener;
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+    };
+  }
+
+  /** A handle for one room's requests and events. */
+  room(roomId: string): RoomHandle {
+    let handle = this.handles.get(roomId);
+    if (!handle) this.handles.set(roomId, (handle = new RoomHandle(this, roomId)));
+    return handle;
+  }
+
+  /**
+   * Sends any request and resolves with its ack's data, or rejects with a ParleyError.
+   * Waits for a connection first (within the timeout). Not retried: only sends are.
+   */
+  async request<E extends RequestEvent>(
+    event: E,
+    payload: RequestPayload<E>,
+    options: RequestOptions = {},
+  ): Promise<ResponseData<E>> {
+    const timeoutMs = options.timeoutMs ?? this.requestTimeout();
+    const deadline = Date.now() + timeoutMs;
+    if (!this.connected) await this.waitForConnection(timeoutMs);
+    return this.emitRequest(event, payload, Math.max(1, deadline - Date.now()));
+  }
+
+  /** Closes the connection for good; pending sends reject with CLOSED (stored ones stay). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stop.abort();
+    clearTimeout(this.refreshTimer);
+    void this.acks.flush();
+    this.acks.close();
+    this.outbox.close();
+    for (const stream of this.streams.values()) stream.close();
+    this.dropSocket();
+    this.status.set('disconnected');
+  }
+
+  /** @internal queues a message in the outbox. */
+  send(roomId: string, body: string, clientMsgId?: string): Promise<Message> {
+    // Checked here too: a body the server will refuse must not sit in a persistent outbox.
+    if (body.length === 0 || body.length > limits.messageBodyMaxChars) {
+      return Promise.reject(
+        new ParleyError(
+          'VALIDATION',
+          `message body must be 1..${limits.messageBodyMaxChars} characters`,
+          { retryable: false, issues: [{ path: 'body', message: 'bad length' }] },
+        ),
+      );
+    }
+    return this.outbox.send(roomId, body, clientMsgId);
+  }
+
+  /** @internal position bookkeeping for RoomsApi. */
+  trackRoom(roomId: string, lastSeq?: number): void {
+    const stream = this.streamFor(roomId);
+    if (lastSeq !== undefined) stream.seed(lastSeq);
+  }
+
+  /** @internal */
+  forgetRoom(roomId: string): void {
+    this.streams.get(roomId)?.close();
+    this.streams.delete(roomId);
+  }
+
+  /** @internal highest seq released to the app for a room. */
+  positionOf(roomId: string): number | undefined {
+    return this.streams.get(roomId)?.position;
+  }
+
+  // ---- connection ---------------------------------------------------------------------
+
+  private async runConnection(): Promise<void> {
+    let failures = 0;
+    let authRejections = 0;
+    while (!this.closed) {
+      this.status.set(this.everConnected ? 'reconnecting' : 'connecting', this.status.error);
+      let error: ParleyError;
+      try {
+        const url = await this.nextUrl();
+        const token = await this.tokens.getToken();
+        const socket = await this.openSocket(url, token);
+        failures = 0;
+        authRejections = 0;
+        await this.serve(socket);
+        if (this.closed) return;
+        // The node went away (crash, drain, network): the next attempt tries another URL.
+        this.urlIndex++;
+        continue;
+      } catch (err) {
+        error = toParleyError(err, 'NETWORK');
+      }
+      if (this.closed) return;
+      if (error.code === 'UNAUTHORIZED' && this.tokens.canRenew && authRejections === 0) {
+        // Maybe just an expired token: renew once before calling it an auth failure.
+        authRejections++;
+        this.tokens.invalidate();
+        if (this.options.token !== undefined) await this.tokens.renew().catch(() => undefined);
+        continue;
+      }
+      if (error.code === 'UNAUTHORIZED' || error.code === 'FORBIDDEN' || !error.retryable) {
+        this.status.set('auth-failed', error);
+        return;
+      }
+      this.status.set(this.everConnected ? 'reconnecting' : 'connecting', error);
+      this.urlIndex++;
+      failures++;
+      await sleep(
+        backoffDelay(failures, { initialDelayMs: 500, ...this.options.reconnect }),
+        this.stop.signal,
+      );
+    }
+  }
+
+  private openSocket(url: string, token: string): Promise<ParleySocket> {
+    const socket: ParleySocket = io(url, {
+      transports: this.options.transports ?? ['websocket'],
+      timeout: this.options.connectTimeoutMs ?? 10_000,
+      ...this.options.socketOptions,
+      auth: { token },
+      // Reconnection is ours: a fresh token per attempt, and failover across URLs.
+      reconnection: false,
+      forceNew: true,
+      autoConnect: false,
+    });
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        socket.close();
+        reject(new ParleyError('CLOSED', 'client closed'));
+      };
+      this.stop.signal.addEventListener('abort', onAbort, { once: true });
+      socket.once('connect', () => {
+        this.stop.signal.removeEventListener('abort', onAbort);
+        resolve(socket);
+      });
+      socket.once('connect_error', (err: Error & { data?: unknown }) => {
+        this.stop.signal.removeEventListener('abort', onAbort);
+        socket.close();
+        // The server's auth middleware puts { code, message } in `data`; anything else is
+        // a transport failure (node down, refused, timed out) and worth another attempt.
+        reject(
+          err.data
+            ? toParleyError(err.data)
+            : new ParleyError('NETWORK', `cannot connect to ${url}: ${err.message}`),
+        );
+      });
+      socket.connect();
+    });
+  }
+
+  /** Runs one live connection; resolves when it ends. */
+  private serve(socket: ParleySocket): Promise<void> {
+    this.socket = socket;
+    this.everConnected = true;
+    socket.onAny((event: string, ...args: unknown[]) => this.onServerEvent(event, args));
+    const ended = new Promise<void>((resolve) => {
+      socket.once('disconnect', () => {
+        if (this.socket === socket) this.socket = undefined;
+        const error = new ParleyError('DISCONNECTED', 'connection lost');
+        for (const fail of [...this.inflight]) fail(error);
+        clearTimeout(this.refreshTimer);
+        resolve();
+      });
+    });
+    this.status.set('connected');
+    this.outbox.notifyConnected();
+    this.acks.resume();
+    this.scheduleRefresh();
+    if (!this.restored) {
+      this.restored = true;
+      this.outbox.restore().catch((err: unknown) => this.reportError(err));
+    }
+    void this.syncRooms();
+    return ended;
+  }
+
+  private dropSocket(): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.close();
+  }
+
+  private onServerEvent(event: string, args: unknown[]): void {
+    switch (event) {
+      case 'message:created': {
+        const message = args[0] as Message;
+        this.streamFor(message.roomId).push(message);
+        return; // the app gets it from the stream, in order
+      }
+      case 'sync:required':
+        void this.catchUpAll();
+        break;
+      case 'auth:expired':
+        void this.refreshSession();
+        break;
+    }
+    this.dispatchRaw(event, args);
+  }
+
+  /** Seeds positions for rooms we have not seen yet, then catches up every known room. */
+  private async syncRooms(): Promise<void> {
+    if (this.options.syncRoomsOnConnect ?? true) {
+      try {
+        const rooms = await this.emitRequest('room:list', {}, this.requestTimeout());
+        for (const room of rooms) this.trackRoom(room.id, room.lastSeq);
+      } catch (err) {
+        this.reportError(err);
+      }
+    }
+    if ((await this.catchUpAll()) && this.connected) this.dispatch('client:synced');
+  }
+
+  /** Resolves true when every room caught up (failures are reported and retried later). */
+  private async catchUpAll(): Promise<boolean> {
+    const results = await Promise.all(
+      [...this.streams.values()].map((s) =>
+        s.catchUp().then(
+          () => true,
+          (err: unknown) => {
+            this.reportError(err);
+            return false;
+          },
+        ),
+      ),
+    );
+    return results.every(Boolean);
+  }
+
+  private streamFor(roomId: string): RoomStream {
+    let stream = this.streams.get(roomId);
+    if (!stream) {
+      stream = new RoomStream(
+        roomId,
+        undefined,
+        {
+          fetchAfter: (id, after, limit) =>
+            this.emitRequest('history:fetch', { roomId: id, after, limit }, this.requestTimeout()),
+          release: (message) => this.dispatch('message:created', message),
+          onPosition: (id, seq) => this.acks.note(id, seq),
+          onError: (err) => this.reportError(err),
+        },
+        this.options.stream,
+      );
+      this.streams.set(roomId, stream);
+    }
+    return stream;
+  }
+
+  private async nextUrl(): Promise<string> {
+    const { url } = this.options;
+    const list = typeof url === 'string' ? [url] : Array.isArray(url) ? url : [await url()];
+    const next = list[this.urlIndex % list.length];
+    if (!next) throw new ParleyError('VALIDATION', 'no server URL given', { retryable: false });
+    this.currentUrl = next;
+    return next;
+  }
+
+  private restUrls(): string[] {
+    if (this.options.restUrl) return [this.options.restUrl];
+    const { url } = this.options;
+    if (typeof url === 'string') return [url];
+    if (Array.isArray(url)) {
+      // Start with the node we are on (or about to try); the others are fallbacks.
+      const start = this.urlIndex % url.length;
+      return [...url.slice(start), ...url.slice(0, start)];
+    }
+    return this.currentUrl ? [this.currentUrl] : [];
+  }
+
+  // ---- tokens -------------------------------------------------------------------------
+
+  private scheduleRefresh(): void {
+    clearTimeout(this.refreshTimer);
+    const expiresAt = this.tokens.expiresAt();
+    if (!this.tokens.canRenew || expiresAt === undefined || this.closed) return;
+    const lifetime = this.tokens.lifetimeMs() ?? expiresAt - Date.now();
+    const lead = Math.min(this.options.refreshLeadMs ?? 30_000, lifetime / 4);
+    const delay = Math.max(
+      expiresAt - lead - Date.now(),
+      1_000 * Math.min(this.refreshFailures, 5),
+    );
+    this.refreshTimer = setTimeout(() => void this.refreshSession(), delay);
+  }
+
+  /** Gets a new access token and hands it to the live socket (`auth:refresh`). */
+  private async refreshSession(): Promise<void> {
+    if (!this.tokens.canRenew || this.closed) return;
+    const before = this.tokens.expiresAt();
+    try {
+      const token = await this.tokens.renew();
+      if (this.connected) await this.emitRequest('auth:refresh', { token }, this.requestTimeout());
+      // A provider that hands back the same token would otherwise make us spin.
+      this.refreshFailures = this.tokens.expiresAt() === before ? this.refreshFailures + 1 : 0;
+    } catch (err) {
+      const error = toParleyError(err, 'NETWORK');
+      this.reportError(error);
+      if (!error.retryable && (error.code === 'UNAUTHORIZED' || error.code === 'FORBIDDEN')) {
+        // The session is over (revoked, banned, refresh token reused). Drop the socket and let
+        // the connection loop decide: a fresh login may work, otherwise it ends in auth-failed.
+        this.dropSocket();
+        return;
+      }
+      this.refreshFailures++;
+    }
+    if (this.connected) this.scheduleRefresh();
+  }
+
+  // ---- requests -----------------------------------------------------------------------
+
+  private requestTimeout(): number {
+    return this.options.requestTimeoutMs ?? 10_000;
+  }
+
+  private async waitForConnection(timeoutMs: number): Promise<void> {
+    if (this.closed) throw new ParleyError('CLOSED', 'client is closed');
+    if (this.status.value === 'auth-failed') {
+      throw new ParleyError('UNAUTHORIZED', 'not signed in', { retryable: false });
+    }
+    try {
+      await this.status.waitFor(['connected', 'auth-failed', 'disconnected'], timeoutMs);
+    } catch {
+      throw new ParleyError('DISCONNECTED', `not connected within ${timeoutMs} ms`);
+    }
+    if (!this.connected) throw new ParleyError('DISCONNECTED', 'not connected');
+  }
+
+  /** One emit with a timeout on the current socket; rejects at once if there is none. */
+  private emitRequest<E extends RequestEvent>(
+    event: E,
+    payload: RequestPayload<E>,
+    timeoutMs: number,
+  ): Promise<ResponseData<E>> {
+    const socket = this.socket;
+    if (!socket?.connected) {
+      return Promise.reject(new ParleyError('DISCONNECTED', 'not connected'));
+    }
+    return new Promise<ResponseData<E>>((resolve, reject) => {
+      const fail = (error: ParleyError) => {
+        this.inflight.delete(fail);
+        reject(error);
+      };
+      this.inflight.add(fail);
+      // The typed emit cannot be called with a generic event name; the signature is
+      // enforced by request()'s own types instead.
+      const emitter = socket.timeout(timeoutMs) as unknown as {
+        emit(event: string, payload: unknown, ack: (err: Error | null, ack: unknown) => void): void;
+      };
+      emitter.emit(event, payload, (err, ack) => {
+        if (!this.inflight.has(fail)) return; // already failed by a disconnect
+        this.inflight.delete(fail);
+        if (err) return reject(new ParleyError('TIMEOUT', `${event}: no ack in ${timeoutMs} ms`));
+        const envelope = ack as { ok?: unknown; data?: unknown; error?: unknown } | undefined;
+        if (envelope?.ok === true) return resolve(envelope.data as ResponseData<E>);
+        reject(toParleyError(envelope?.error ?? { code: 'INTERNAL', message: 'malformed ack' }));
+      });
+    });
+  }
+
+  // ---- events -------------------------------------------------------------------------
+
+  private dispatch<E extends ParleyEventName>(event: E, ...args: Parameters<ParleyEvents[E]>) {
+    this.dispatchRaw(event, args);
+  }
+
+  private dispatchRaw(event: string, args: unknown[]): void {
+    const set = this.listeners.get(event);
+    if (!set) return;
+    for (const listener of [...set]) {
+      try {
+        listener(...args);
+      } catch (err) {
+        // One faulty listener must not stop others or break the SDK's bookkeeping.
+        if (event !== 'client:error') this.reportError(err);
+      }
+    }
+  }
+
+  private reportError(err: unknown): void {
+    this.dispatch('client:error', toParleyError(err));
+  }
+}
+
+/** Room-level requests that are not tied to one room handle. */
+export class RoomsApi {
+  constructor(private readonly client: ParleyClient) {}
+
+  async create(input: { name: string; memberIds?: string[] }, options?: RequestOptions) {
+    const room: Room = await this.client.request('room:create', input, options);
+    this.client.trackRoom(room.id, 0); // a new room has no messages yet
+    return room;
+  }
+
+  async join(roomId: string, options?: RequestOptions): Promise<RoomSummary> {
+    const summary = await this.client.request('room:join', { roomId }, options);
+    this.client.trackRoom(summary.id, summary.lastSeq);
+    return summary;
+  }
+
+  async leave(roomId: string, options?: RequestOptions): Promise<{ roomId: string }> {
+    const result = await this.client.request('room:leave', { roomId }, options);
+    this.client.forgetRoom(roomId);
+    return result;
+  }
+
+  invite(roomId: string, userIds: string[], options?: RequestOptions) {
+    return this.client.request('room:invite', { roomId, userIds }, options);
+  }
+
+  members(roomId: string, options?: RequestOptions): Promise<RoomMember[]> {
+    return this.client.request('room:members', { roomId }, options);
+  }
+
+  async list(options?: RequestOptions): Promise<RoomSummary[]> {
+    const rooms = await this.client.request('room:list', {}, options);
+    for (const room of rooms) this.client.trackRoom(room.id, room.lastSeq);
+    return rooms;
+  }
+
+  /** Opens (or finds) the direct-message room with one user. */
+  async openDm(userId: string, options?: RequestOptions): Promise<Room> {
+    const room = await this.client.request('dm:open', { userId }, options);
+    this.client.trackRoom(room.id);
+    return room;
+  }
+}
+
+export class PresenceApi {
+  constructor(private readonly client: ParleyClient) {}
+
+  /** Presence of given users, or of every member of a room. */
+  query(
+    query: { userIds: string[]; roomId?: never } | { roomId: string; userIds?: never },
+    options?: RequestOptions,
+  ): Promise<Presence[]> {
+    return this.client.request('presence:query', query, options);
+  }
+}
+
+/** Requests and events of one room. */
+export class RoomHandle {
+  constructor(
+    private readonly client: ParleyClient,
+    readonly id: string,
+  ) {}
+
+  /**
+   * Sends a message through the outbox: retried with the same clientMsgId until the server
+   * acks it, across reconnects. Resolves with the stored message (its seq is final).
+   */
+  send(body: string, options: { clientMsgId?: string } = {}): Promise<Message> {
+    this.client.trackRoom(this.id);
+    return this.client.send(this.id, body, options.clientMsgId);
+  }
+
+  /** One page of history: `{ before }` pages backwards (newest first), `{ after }` forwards. */
+  history(query: HistoryQuery = {}, options?: RequestOptions): Promise<HistoryPage> {
+    return this.client.request('history:fetch', { roomId: this.id, ...query }, options);
+  }
+
+  /**
+   * Moves the read cursor (drives unread counts and read receipts).
+   * @param seq defaults to the highest seq the SDK has delivered for this room
+   */
+  markRead(seq?: number, options?: RequestOptions) {
+    const target = seq ?? this.client.positionOf(this.id);
+    if (target === undefined) {
+      return Promise.reject(
+        new ParleyError('VALIDATION', 'no seq given and none delivered yet', { retryable: false }),
+      );
+    }
+    return this.client.request('read:mark', { roomId: this.id, seq: target }, options);
+  }
+
+  edit(seq: number, body: string, options?: RequestOptions): Promise<Message> {
+    return this.client.request('message:edit', { roomId: this.id, seq, body }, options);
+  }
+
+  delete(seq: number, options?: RequestOptions): Promise<Message> {
+    return this.client.request('message:delete', { roomId: this.id, seq }, options);
+  }
+
+  setTyping(typing: boolean, options?: RequestOptions): Promise<null> {
+    return this.client.request('typing:set', { roomId: this.id, typing }, options);
+  }
+
+  /** Highest seq delivered to the app for this room, once known. */
+  get position(): number | undefined {
+    return this.client.positionOf(this.id);
+  }
+
+  /** Like `client.on`, only for this room's events. */
+  on<E extends RoomEventName>(event: E, handler: ServerToClientEvents[E]): () => void {
+    const fn = handler as unknown as (payload: { roomId: string }) => void;
+    const filtered = ((payload: { roomId: string }) => {
+      if (payload.roomId === this.id) fn(payload);
+    }) as unknown as ParleyEvents[E];
+    return this.client.on(event, filtered);
+  }
+}
+
+export type { ConnectionStatus };

@@ -1,0 +1,61 @@
+export {
+  createParleyClient,
+  ParleyClient,
+  PresenceApi,
+  RoomHandle,
+  RoomsApi,
+  type ClientEvents,
+  type HistoryQuery,
+  type ParleyClientOptions,
+  type ParleyEventName,
+  type ParleyEvents,
+  type RequestEvent,
+  type RequestOptions,
+  type RequestPayload,
+  type ResponseData,
+  type RoomEventName,
+  type UrlSource,
+} from './client';
+export {
+  ClientErrorCode,
+  ErrorCode,
+  limits,
+  isParleyError,
+  ParleyError,
+  type ParleyErrorCode,
+  type ParleyErrorOptions,
+} from './errors';
+export {
+  MemoryOutboxStorage,
+  WebStorageOutboxStorage,
+  type OutboxEntry,
+  type OutboxOptions,
+  type OutboxStorage,
+  type StorageLike,
+} from './outbox';
+export type { RoomStreamOptions } from './room-stream';
+export type { AckBatcherOptions } from './ack-batcher';
+export type { BackoffOptions } from './backoff';
+export { StatusStream, type ConnectionStatus, type StatusListener } from './status';
+export type { Credentials, TokenProvider } from './token-manager';
+
+// The wire contract's types, re-exported (and inlined by the build) so apps need nothing but
+// this package.
+export type {
+  Ack,
+  ClientToServerEvents,
+  ErrorBody,
+  HistoryPage,
+  MemberRole,
+  Message,
+  Presence,
+  PresenceStatus,
+  PublicUser,
+  Role,
+  Room,
+  RoomKind,
+  RoomMember,
+  RoomSummary,
+  ServerToClientEvents,
+  TokenPair,
+} from '@parley/contract';

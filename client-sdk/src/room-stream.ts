@@ -1,0 +1,280 @@
+import type { HistoryPage, Message } from '@parley/contract';
+import { limits } from './errors';
+import { sleep } from './backoff';
+import { toParleyError } from './errors';
+
+export interface RoomStreamOptions {
+  /**
+   * How long an out-of-order message waits for the missing ones to arrive live before the
+   * SDK asks history. Messages from different senders go through different nodes, so small
+   * reorderings are normal; a short wait saves a history read for each one.
+   * @default 50
+   */
+  gapWaitMs?: number;
+  /**
+   * When history does not have a missing seq yet (its write may still be in flight), wait
+   * this long before each refetch; after the last one the seq counts as a permanent hole.
+   * @default [150, 300, 600]
+   */
+  holeRetryDelaysMs?: number[];
+  /**
+   * Page size for catch-up reads.
+   * @default 100
+   */
+  historyPageSize?: number;
+  /**
+   * Ids and seqs remembered per room for dedupe. Duplicates older than this window could
+   * be delivered twice; the window only bounds memory on very long sessions.
+   * @default 10000
+   */
+  dedupeWindow?: number;
+}
+
+export interface RoomStreamDeps {
+  fetchAfter(roomId: string, after: number, limit: number): Promise<HistoryPage>;
+  /** Hands one message to the app. Called exactly once per message, in seq order. */
+  release(message: Message): void;
+  /** The highest seq released so far moved: worth a delivery ack. */
+  onPosition?(roomId: string, seq: number): void;
+  /** A catch-up failed; the stream retries on its own (or at the next reconnect). */
+  onError?(error: Error): void;
+}
+
+/**
+ * Turns one room's at-most-once, possibly reordered live feed plus its history into an
+ * exactly-once, in-order feed for the app.
+ *
+ * `position` is the highest seq released. Seqs are strictly increasing but may have holes
+ * (a seq allocated and never stored; a counter that jumped after a Redis restart), so a
+ * missing seq is first awaited, then asked of history, and whatever history returns is the
+ * truth: seqs it skipped below its highest returned seq are holes. A message below `position`
+ * that was never seen is a late arrival and is still delivered — dropping it would lose it.
+ */
+export class RoomStream {
+  private pos: number | undefined;
+  private readonly buffer = new Map<number, Message>();
+  private readonly seenIds = new Set<string>();
+  private readonly seenSeqs = new Set<number>();
+  private readonly seenOrder: { id: string; seq: number }[] = [];
+  private gapTimer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+  private retryAttempt = 0;
+  private readonly abort = new AbortController();
+  /** Counters for observability: what arrived live, what was dropped as a duplicate. */
+  readonly stats = { live: 0, fromHistory: 0, duplicatesDropped: 0, released: 0 };
+
+  constructor(
+    readonly roomId: string,
+    position: number | undefined,
+    private readonly deps: RoomStreamDeps,
+    private readonly options: RoomStreamOptions = {},
+  ) {
+    this.pos = position;
+  }
+
+  /** Highest seq released to the app; undefined until the room's position is known. */
+  get position(): number | undefined {
+    return this.pos;
+  }
+
+  /** Messages held back until the ones before them arrive. */
+  get buffered(): number {
+    return this.buffer.size;
+  }
+
+  /** Sets the starting position if none is known yet (from room:join / room:list lastSeq). */
+  seed(lastSeq: number): void {
+    if (this.pos !== undefined) return;
+    this.pos = lastSeq;
+    this.settleBuffer();
+  }
+
+  /** A live message (message:created, or our own send's ack). */
+  push(message: Message): void {
+    if (this.closed) return;
+    this.stats.live++;
+    if (this.isSeen(message)) {
+      this.stats.duplicatesDropped++;
+      return;
+    }
+    if (this.pos === undefined) {
+      // Nothing known about this room yet: start here; older messages are history's business.
+      this.pos = message.seq - 1;
+    }
+    if (message.seq <= this.pos) {
+      this.deliver(message); // late arrival: below the release point, never seen
+      return;
+    }
+    if (!this.buffer.has(message.seq)) this.buffer.set(message.seq, message);
+    this.settleBuffer();
+    if (this.buffer.size > 0) this.scheduleCatchUp(this.options.gapWaitMs ?? 50);
+  }
+
+  /**
+   * Fetches everything after `position` from history, paging until done. Runs once at a time;
+   * a call during a run makes the run go round again so nothing that arrived meanwhile is missed.
+   */
+  catchUp(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.clearGapTimer();
+    const run = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.catchUpOnce();
+        } while (this.again && !this.closed);
+        this.retryAttempt = 0;
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    this.running = run;
+    return run;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.clearGapTimer();
+    this.abort.abort();
+  }
+
+  private async catchUpOnce(): Promise<void> {
+    let holeTries = 0;
+    const holeDelays = this.options.holeRetryDelaysMs ?? [150, 300, 600];
+    const pageSize = this.options.historyPageSize ?? limits.historyPageMax;
+    while (!this.closed && this.pos !== undefined) {
+      let cursor = this.pos;
+      for (;;) {
+        const page = await this.deps.fetchAfter(this.roomId, cursor, pageSize);
+        if (this.closed) return;
+        const fresh = page.messages.filter((m) => m.seq > cursor).sort((a, b) => a.seq - b.seq);
+        this.applyHistory(fresh);
+        const last = fresh.at(-1);
+        if (!page.hasMore || !last) break;
+        cursor = last.seq;
+      }
+      if (this.buffer.size === 0) return;
+      // Live messages beyond what history holds: the missing seqs may still be being
+      // written. Wait a little and ask again; then give up on them as holes.
+      const delay = holeDelays[holeTries++];
+      if (delay !== undefined) {
+        await sleep(delay, this.abort.signal);
+        continue;
+      }
+      this.skipHoles();
+      return;
+    }
+  }
+
+  /** History is the truth up to its highest seq: release it merged with buffered live ones. */
+  private applyHistory(messages: Message[]): void {
+    const last = messages.at(-1);
+    if (!last || this.pos === undefined) return;
+    for (const m of messages) {
+      this.stats.fromHistory++;
+      if (this.isSeen(m)) {
+        this.stats.duplicatesDropped++;
+        continue;
+      }
+      if (m.seq <= this.pos) this.deliver(m);
+      else this.buffer.set(m.seq, m);
+    }
+    this.releaseBufferedUpTo(last.seq);
+    this.settleBuffer();
+  }
+
+  /** The missing seqs never showed up: treat them as holes and release what we hold. */
+  private skipHoles(): void {
+    const highest = Math.max(...this.buffer.keys());
+    this.releaseBufferedUpTo(highest);
+  }
+
+  private releaseBufferedUpTo(seq: number): void {
+    const ready = [...this.buffer.keys()].filter((s) => s <= seq).sort((a, b) => a - b);
+    for (const s of ready) {
+      const m = this.buffer.get(s)!;
+      this.buffer.delete(s);
+      if (!this.isSeen(m)) this.deliver(m);
+    }
+    this.advanceTo(seq);
+  }
+
+  /** Releases buffered messages that now follow `position` without a gap. */
+  private settleBuffer(): void {
+    if (this.pos === undefined) return;
+    const start = this.pos;
+    for (const [s, m] of this.buffer) {
+      if (s > this.pos) continue;
+      this.buffer.delete(s);
+      if (!this.isSeen(m)) this.deliver(m);
+    }
+    let next = this.buffer.get(this.pos + 1);
+    while (next) {
+      this.buffer.delete(next.seq);
+      this.pos = next.seq;
+      if (!this.isSeen(next)) this.deliver(next);
+      next = this.buffer.get(this.pos + 1);
+    }
+    if (this.pos > start) this.deps.onPosition?.(this.roomId, this.pos);
+    if (this.buffer.size === 0) this.clearGapTimer();
+  }
+
+  private advanceTo(seq: number): void {
+    if (this.pos !== undefined && seq <= this.pos) return;
+    this.pos = seq;
+    this.deps.onPosition?.(this.roomId, seq);
+  }
+
+  private deliver(message: Message): void {
+    this.stats.released++;
+    this.remember(message);
+    this.deps.release(message);
+  }
+
+  private isSeen(message: Message): boolean {
+    return this.seenIds.has(message.id) || this.seenSeqs.has(message.seq);
+  }
+
+  private remember(message: Message): void {
+    this.seenIds.add(message.id);
+    this.seenSeqs.add(message.seq);
+    this.seenOrder.push({ id: message.id, seq: message.seq });
+    const window = this.options.dedupeWindow ?? 10_000;
+    while (this.seenOrder.length > window) {
+      const old = this.seenOrder.shift()!;
+      this.seenIds.delete(old.id);
+      this.seenSeqs.delete(old.seq);
+    }
+  }
+
+  private scheduleCatchUp(delayMs: number): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.gapTimer !== undefined || this.closed) return;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = undefined;
+      this.catchUp().catch((err: unknown) => this.onCatchUpFailed(err));
+    }, delayMs);
+  }
+
+  private onCatchUpFailed(err: unknown): void {
+    const error = toParleyError(err);
+    this.deps.onError?.(error);
+    // Offline: the reconnect catch-up will do it. Otherwise try again, slower each time.
+    if (error.code === 'DISCONNECTED' || error.code === 'CLOSED' || this.buffer.size === 0) return;
+    this.retryAttempt++;
+    this.scheduleCatchUp(Math.min(30_000, 500 * 2 ** this.retryAttempt));
+  }
+
+  private clearGapTimer(): void {
+    clearTimeout(this.gapTimer);
+    this.gapTimer = undefined;
+  }
+}

@@ -1,0 +1,61 @@
+import type { Message } from '@parley/contract';
+import { expect } from 'vitest';
+import { createParleyClient, type ParleyClient, type ParleyClientOptions } from '../../src/index';
+
+export type Account = { username: string; password: string; id: string };
+
+/** A client with test-friendly timings: fast reconnects, short ack timeouts. */
+export function sdkClient(
+  url: ParleyClientOptions['url'],
+  account: Account,
+  extra: Partial<ParleyClientOptions> = {},
+): ParleyClient {
+  return createParleyClient({
+    url,
+    credentials: { username: account.username, password: account.password },
+    reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
+    outbox: { ackTimeoutMs: 3_000, backoff: { initialDelayMs: 100, maxDelayMs: 500 } },
+    requestTimeoutMs: 5_000,
+    ...extra,
+  } as ParleyClientOptions);
+}
+
+/** Collects the ordered feed a client hands to the app, for one room. */
+export function inbox(client: ParleyClient, roomId: string) {
+  const items: Message[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  client.room(roomId).on('message:created', (m) => {
+    items.push(m);
+    for (const w of [...waiters]) {
+      if (items.length >= w.n) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  return {
+    items,
+    /** Resolves once `n` messages arrived (vitest's test timeout bounds the wait). */
+    atLeast(n: number): Promise<Message[]> {
+      if (items.length >= n) return Promise.resolve(items);
+      return new Promise((resolve) => waiters.push({ n, resolve: () => resolve(items) }));
+    },
+  };
+}
+
+export function once(client: ParleyClient, event: 'client:synced'): Promise<void> {
+  return new Promise((resolve) => {
+    const off = client.on(event, () => {
+      off();
+      resolve();
+    });
+  });
+}
+
+/** Every message exactly once, in strictly increasing seq order. */
+export function expectExactlyOnceInOrder(messages: Message[], bodies: string[]) {
+  expect(messages.map((m) => m.body)).toEqual(bodies);
+  const seqs = messages.map((m) => m.seq);
+  expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  expect(new Set(messages.map((m) => m.id)).size).toBe(messages.length);
+}
