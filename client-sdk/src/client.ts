@@ -437,13 +437,17 @@ export class ParleyClient {
     this.everConnected = true;
     socket.onAny((event: string, ...args: unknown[]) => this.onServerEvent(event, args));
     const ended = new Promise<void>((resolve) => {
-      socket.once('disconnect', () => {
+      const end = () => {
         if (this.socket === socket) this.socket = undefined;
         const error = new ParleyError('DISCONNECTED', 'connection lost');
         for (const fail of [...this.inflight]) fail(error);
         clearTimeout(this.refreshTimer);
         resolve();
-      });
+      };
+      socket.once('disconnect', end);
+      // The server may have closed the socket between 'connect' and now (a node that
+      // started draining): that 'disconnect' already fired and would never come again.
+      if (!socket.connected) queueMicrotask(end);
     });
     this.status.set('connected');
     this.outbox.notifyConnected();

@@ -28,6 +28,13 @@ export interface RoomStreamOptions {
    * @default 10000
    */
   dedupeWindow?: number;
+  /**
+   * How long a catch-up waits for writes the server still reports in flight before it
+   * counts their seqs as holes. The server declares a dead node's writes settled after
+   * 15 s, so the default covers that.
+   * @default 20000
+   */
+  maxSettleWaitMs?: number;
 }
 
 export interface RoomStreamDeps {
@@ -145,24 +152,40 @@ export class RoomStream {
 
   private async catchUpOnce(): Promise<void> {
     let holeTries = 0;
+    let waitedMs = 0;
     const holeDelays = this.options.holeRetryDelaysMs ?? [150, 300, 600];
     const pageSize = this.options.historyPageSize ?? limits.historyPageMax;
     while (!this.closed && this.pos !== undefined) {
       let cursor = this.pos;
+      let serverKnowsStable = false;
       for (;;) {
         const page = await this.deps.fetchAfter(this.roomId, cursor, pageSize);
         if (this.closed) return;
         const fresh = page.messages.filter((m) => m.seq > cursor).sort((a, b) => a.seq - b.seq);
-        this.applyHistory(fresh);
         const last = fresh.at(-1);
+        serverKnowsStable = page.stableSeq !== undefined;
+        // Missing seqs are holes only where the server says every write has settled.
+        const settledUpTo =
+          page.stableSeq === undefined
+            ? undefined
+            : page.hasMore && last
+              ? Math.min(page.stableSeq, last.seq)
+              : page.stableSeq;
+        this.applyHistory(fresh, settledUpTo);
         if (!page.hasMore || !last) break;
         cursor = last.seq;
       }
       if (this.buffer.size === 0) return;
-      // Live messages beyond what history holds: the missing seqs may still be being
-      // written. Wait a little and ask again; then give up on them as holes.
-      const delay = holeDelays[holeTries++];
-      if (delay !== undefined) {
+      // Live messages beyond the settled point: the seqs before them are still being
+      // written. Ask again shortly. When the server reports a stable point it will pass
+      // them (a write settles, or its node is declared dead) — wait for that, bounded;
+      // without one, give them a short while and then count them as holes.
+      const delay = holeDelays[Math.min(holeTries++, holeDelays.length - 1)];
+      const patience = serverKnowsStable
+        ? (this.options.maxSettleWaitMs ?? 20_000)
+        : sum(holeDelays);
+      if (delay !== undefined && waitedMs + delay <= patience) {
+        waitedMs += delay;
         await sleep(delay, this.abort.signal);
         continue;
       }
@@ -171,10 +194,12 @@ export class RoomStream {
     }
   }
 
-  /** History is the truth up to its highest seq: release it merged with buffered live ones. */
-  private applyHistory(messages: Message[]): void {
-    const last = messages.at(-1);
-    if (!last || this.pos === undefined) return;
+  /**
+   * History merged with the buffered live messages. Up to `settledUpTo` history is the
+   * whole truth, so the seqs it lacks there are holes and are skipped.
+   */
+  private applyHistory(messages: Message[], settledUpTo: number | undefined): void {
+    if (this.pos === undefined) return;
     for (const m of messages) {
       this.stats.fromHistory++;
       if (this.isSeen(m)) {
@@ -184,7 +209,7 @@ export class RoomStream {
       if (m.seq <= this.pos) this.deliver(m);
       else this.buffer.set(m.seq, m);
     }
-    this.releaseBufferedUpTo(last.seq);
+    if (settledUpTo !== undefined && settledUpTo > this.pos) this.releaseBufferedUpTo(settledUpTo);
     this.settleBuffer();
   }
 
@@ -277,4 +302,8 @@ export class RoomStream {
     clearTimeout(this.gapTimer);
     this.gapTimer = undefined;
   }
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }

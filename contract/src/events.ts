@@ -47,6 +47,20 @@ export interface ServerToClientEvents {
 
 export interface InterServerEvents {
   ping: () => void;
+  /** Admin overview: every node answers with its own figures (see GET /admin/overview). */
+  'overview:collect': (reply: (report: NodeOverviewReport) => void) => void;
+}
+
+/** One node's answer to `overview:collect`. Id lists are capped; `idsTruncated` says so. */
+export interface NodeOverviewReport {
+  nodeId: string;
+  connections: number;
+  onlineUserIds: string[];
+  activeRoomIds: string[];
+  idsTruncated: boolean;
+  messagesStoredTotal: number;
+  messagesPerSecond: number;
+  uptimeSeconds: number;
 }
 
 /** What the server keeps on each authenticated socket. */

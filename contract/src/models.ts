@@ -49,6 +49,11 @@ export interface HistoryPage {
   messages: Message[];
   /** Whether more messages lie beyond this page in the direction asked. */
   hasMore: boolean;
+  /**
+   * On `after` pages: every seq at or below this is settled — in history, or never to
+   * exist (a hole). Seqs above it may still be on their way (writes finish out of order).
+   */
+  stableSeq?: number;
 }
 
 export type PresenceStatus = 'online' | 'offline';

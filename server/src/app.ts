@@ -10,11 +10,13 @@ import cors from 'cors';
 import express from 'express';
 import helmet from 'helmet';
 import { Server } from 'socket.io';
+import { adminRoutes } from './admin/admin-routes';
 import { createAuth } from './auth/create-auth';
 import type { Engine } from './cluster/engine';
 import type { Config } from './config/load-config';
 import { notFoundHandler, problemHandler } from './http/error-handler';
 import { healthRoutes } from './http/health-routes';
+import { openApiHandler } from './http/openapi';
 import type { Logger } from './observability/logger';
 import { createMetrics } from './observability/metrics';
 import { registerRealtime } from './realtime/register-realtime';
@@ -36,6 +38,8 @@ export interface AppDeps {
 
 export interface ParleyApp {
   http: HttpServer;
+  /** The express app, for tests that inspect the route table (the OpenAPI coverage test). */
+  express: express.Express;
   io: ParleyServer;
   listen(): Promise<{ port: number; url: string }>;
   /** Graceful stop: refuse new work, tell clients to reconnect elsewhere, finish in-flight writes. */
@@ -70,12 +74,15 @@ export function createApp(deps: AppDeps): ParleyApp {
   app.use('/auth', auth.router);
   const realtime = registerRealtime({ ...deps, io, metrics, auth });
   deps.engine.attach(io, (reason) => realtime.resyncLocalSockets(reason));
+  app.use('/admin', adminRoutes({ ...deps, io, metrics, auth, realtime }));
+  app.get('/openapi.json', openApiHandler());
 
   app.use(notFoundHandler);
   app.use(problemHandler(logger));
 
   return {
     http,
+    express: app,
     io,
     listen: () =>
       new Promise((resolve, reject) => {

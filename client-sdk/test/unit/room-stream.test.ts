@@ -14,6 +14,8 @@ function setup(position: number | undefined, options: RoomStreamOptions = {}) {
   const fetches: { after: number; limit: number }[] = [];
   const store = new Map<number, Message>();
   let failNext: Error | undefined;
+  // What the server reports as settled: by default every written seq (nothing in flight).
+  let stable: number | 'highest' | undefined = 'highest';
   const stream = new RoomStream(
     ROOM,
     position,
@@ -26,7 +28,11 @@ function setup(position: number | undefined, options: RoomStreamOptions = {}) {
           throw error;
         }
         const all = [...store.values()].filter((m) => m.seq > after).sort((a, b) => a.seq - b.seq);
-        return { messages: all.slice(0, limit), hasMore: all.length > limit };
+        const highest = Math.max(0, ...store.keys());
+        const stableSeq = stable === 'highest' ? highest : stable;
+        const page: HistoryPage = { messages: all.slice(0, limit), hasMore: all.length > limit };
+        if (stableSeq !== undefined) page.stableSeq = stableSeq;
+        return page;
       },
       release: (m) => released.push(m.seq),
       onPosition: (_roomId, seq) => positions.push(seq),
@@ -41,6 +47,7 @@ function setup(position: number | undefined, options: RoomStreamOptions = {}) {
     fetches,
     write,
     failOnce: (error: Error) => (failNext = error),
+    setStable: (value: number | 'highest' | undefined) => (stable = value),
   };
 }
 
@@ -144,11 +151,12 @@ describe('RoomStream', () => {
     expect(released).toEqual([6, 7]);
   });
 
-  it('skips a hole history never fills after the bounded retries', async () => {
-    const { stream, released, fetches } = setup(5, {
+  it('without a stable point from the server, skips a hole after the bounded retries', async () => {
+    const { stream, released, fetches, setStable } = setup(5, {
       gapWaitMs: 0,
       holeRetryDelaysMs: [100, 200, 400],
     });
+    setStable(undefined);
     stream.push(msg(7));
     stream.push(msg(8));
     await vi.advanceTimersByTimeAsync(699);
@@ -160,7 +168,8 @@ describe('RoomStream', () => {
   });
 
   it('still delivers a late arrival below the release point, exactly once', async () => {
-    const { stream, released } = setup(5, { gapWaitMs: 0, holeRetryDelaysMs: [10] });
+    const { stream, released, setStable } = setup(5, { gapWaitMs: 0, holeRetryDelaysMs: [10] });
+    setStable(undefined);
     stream.push(msg(7));
     await vi.advanceTimersByTimeAsync(100); // 6 written nowhere yet: skipped as a hole
     expect(released).toEqual([7]);
@@ -171,7 +180,11 @@ describe('RoomStream', () => {
   });
 
   it('after skipping a hole, fills later gaps from history as usual', async () => {
-    const { stream, released, write } = setup(5, { gapWaitMs: 0, holeRetryDelaysMs: [10] });
+    const { stream, released, write, setStable } = setup(5, {
+      gapWaitMs: 0,
+      holeRetryDelaysMs: [10],
+    });
+    setStable(undefined);
     stream.push(msg(7));
     await vi.advanceTimersByTimeAsync(100);
     expect(released).toEqual([7]);
@@ -179,6 +192,41 @@ describe('RoomStream', () => {
     stream.push(msg(9));
     await vi.advanceTimersByTimeAsync(0);
     expect(released).toEqual([7, 8, 9]);
+  });
+
+  it('waits past the hole retries while the server reports an earlier seq still in flight', async () => {
+    const { stream, released, write, setStable } = setup(0, {
+      gapWaitMs: 0,
+      holeRetryDelaysMs: [100, 200, 400],
+    });
+    // Seq 2 was allocated before 3 but its write finishes later: history's highest seq
+    // (3) proves nothing about 2; the server's stable point (1) says 2 is still coming.
+    write(1, 3);
+    setStable(1);
+    stream.push(msg(1));
+    stream.push(msg(3));
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(released).toEqual([1]);
+    write(2);
+    setStable('highest');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(released).toEqual([1, 2, 3]);
+  });
+
+  it('gives up on an unsettled seq after maxSettleWaitMs and treats it as a hole', async () => {
+    const { stream, released, write, setStable } = setup(0, {
+      gapWaitMs: 0,
+      holeRetryDelaysMs: [100, 200, 400],
+      maxSettleWaitMs: 2_000,
+    });
+    write(1, 3);
+    setStable(1);
+    stream.push(msg(1));
+    stream.push(msg(3));
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(released).toEqual([1]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(released).toEqual([1, 3]);
   });
 
   it('pages through history until hasMore is false', async () => {

@@ -1,11 +1,12 @@
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Message } from '@parley/contract';
+import { createMemoryPresence } from '../presence/memory-presence';
 import type { ClaimResult, Engine } from './engine';
+import { createMemorySequences } from './memory-sequences';
 import { CLAIM_DONE_SECONDS, CLAIM_IN_FLIGHT_SECONDS } from './engine';
 
 /** One node, everything in process: Socket.IO's default in-memory adapter. */
 export function createEmbeddedEngine(): Engine {
-  const counters = new Map<string, number>();
   const claims = new Map<string, { message?: Message; expiresAt: number }>();
 
   return {
@@ -13,16 +14,7 @@ export function createEmbeddedEngine(): Engine {
     attach: () => undefined,
     createRateLimiter: ({ keyPrefix, points, durationSeconds }) =>
       new RateLimiterMemory({ keyPrefix, points, duration: durationSeconds }),
-    sequences: {
-      async next(roomId, seed) {
-        let current = counters.get(roomId);
-        if (current === undefined) current = await seed();
-        // Re-read after the await: another send may have seeded meanwhile.
-        const next = Math.max(counters.get(roomId) ?? current, current) + 1;
-        counters.set(roomId, next);
-        return next;
-      },
-    },
+    sequences: createMemorySequences(),
     sendClaims: {
       async claim(key): Promise<ClaimResult> {
         const now = Date.now();
@@ -43,6 +35,7 @@ export function createEmbeddedEngine(): Engine {
         claims.delete(key);
       },
     },
+    presence: createMemoryPresence(),
     ping: async () => true,
     close: async () => undefined,
   };

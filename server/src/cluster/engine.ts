@@ -1,6 +1,7 @@
 import type { Server } from 'socket.io';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Message } from '@parley/contract';
+import type { PresenceRegistry } from '../presence/presence-registry';
 
 /**
  * What differs between one embedded node and a Redis-backed cluster: how nodes
@@ -17,6 +18,8 @@ export interface Engine {
   }): RateLimiterAbstract;
   sequences: SequenceAllocator;
   sendClaims: SendClaims;
+  /** Which users are online on which live nodes (see presence/presence-registry.ts). */
+  presence: PresenceRegistry;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -27,6 +30,15 @@ export interface SequenceAllocator {
    * use, or the counter store lost it) and returns the latest stored seq.
    */
   next(roomId: string, seed: () => Promise<number>): Promise<number>;
+  /** The seq's write finished (stored, or failed for good): it no longer holds back stableSeq. */
+  settle(roomId: string, seq: number): Promise<void>;
+  /**
+   * The highest seq at or below which every handed-out seq is settled, so history up to it
+   * is final: a seq missing there is a hole, not a write still on its way. Writes finish out
+   * of allocation order, which is why history's highest seq alone cannot say that.
+   * undefined when the counter is unknown (e.g. just lost with Redis).
+   */
+  stableSeq(roomId: string): Promise<number | undefined>;
 }
 
 export type ClaimResult =
@@ -45,5 +57,12 @@ export interface SendClaims {
  * cannot collide with a new one. Clients see a hole, which history resolves.
  */
 export const RESEED_GAP = 1_000;
-export const CLAIM_IN_FLIGHT_SECONDS = 30;
+/**
+ * How long a send stays "in flight" for retries of the same clientMsgId. Longer than a
+ * Cassandra write can take (driver read timeout 12 s), short enough that a retry after a
+ * node crash mid-send is not stuck for long.
+ */
+export const CLAIM_IN_FLIGHT_SECONDS = 15;
 export const CLAIM_DONE_SECONDS = 600;
+/** A seq still unsettled after this long belonged to a node that died mid-write. */
+export const IN_FLIGHT_SEQ_MAX_AGE_MS = CLAIM_IN_FLIGHT_SECONDS * 1000;

@@ -4,15 +4,12 @@ import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Message } from '@parley/contract';
 import type { Config } from '../config/load-config';
 import type { Logger } from '../observability/logger';
+import { createRedisPresence } from '../presence/redis-presence';
 import type { ClaimResult, Engine } from './engine';
-import { CLAIM_DONE_SECONDS, CLAIM_IN_FLIGHT_SECONDS, RESEED_GAP } from './engine';
+import { CLAIM_DONE_SECONDS, CLAIM_IN_FLIGHT_SECONDS } from './engine';
+import { createRedisSequences } from './redis-sequences';
 
 type RedisConfig = NonNullable<Config['redis']>;
-
-// -1 tells the caller the counter is gone and must be re-seeded from Cassandra.
-const NEXT_SEQ = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-return redis.call('INCR', KEYS[1])`;
 
 // One round trip: either the finished message, an in-flight marker, or a fresh claim.
 const CLAIM_SEND = `
@@ -22,7 +19,6 @@ redis.call('SET', KEYS[1], '', 'EX', ARGV[1])
 return false`;
 
 interface ParleyRedis extends Redis {
-  parleyNextSeq(key: string): Promise<number>;
   parleyClaimSend(key: string, ttl: number): Promise<string | null>;
 }
 
@@ -31,7 +27,6 @@ export function createRedisEngine(config: RedisConfig, logger: Logger): Engine {
   const prefix = config.keyPrefix;
   const options = { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: false };
   const cmd = new Redis(config.url, options) as ParleyRedis;
-  cmd.defineCommand('parleyNextSeq', { numberOfKeys: 1, lua: NEXT_SEQ });
   cmd.defineCommand('parleyClaimSend', { numberOfKeys: 1, lua: CLAIM_SEND });
   // Pub/sub needs connections of its own. The subscriber reconnects forever; the
   // publisher gives up on a publish quickly, because the adapter fires publishes without
@@ -80,17 +75,7 @@ export function createRedisEngine(config: RedisConfig, logger: Logger): Engine {
         // Redis down must not lock everyone out nor lift every limit: fall back to a per-node limit.
         insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration: durationSeconds }),
       }),
-    sequences: {
-      async next(roomId, seed) {
-        const key = `${prefix}seq:{${roomId}}`;
-        const next = await cmd.parleyNextSeq(key);
-        if (next !== -1) return next;
-        const latest = await seed();
-        // NX: when several nodes seed at once, the first one wins and the rest INCR it.
-        await cmd.set(key, String(latest === 0 ? 0 : latest + RESEED_GAP), 'NX');
-        return cmd.incr(key);
-      },
-    },
+    sequences: createRedisSequences(cmd, prefix),
     sendClaims: {
       async claim(key): Promise<ClaimResult> {
         const value = await cmd.parleyClaimSend(`${prefix}send:${key}`, CLAIM_IN_FLIGHT_SECONDS);
@@ -105,6 +90,7 @@ export function createRedisEngine(config: RedisConfig, logger: Logger): Engine {
         await cmd.del(`${prefix}send:${key}`);
       },
     },
+    presence: createRedisPresence(cmd, prefix, logger),
     async ping() {
       try {
         return (await cmd.ping()) === 'PONG';

@@ -68,6 +68,7 @@ const envSchema = z.object({
   MAX_SOCKET_PAYLOAD_BYTES: positiveInt.default(64 * 1024),
 
   PRESENCE_TTL_SECONDS: positiveInt.max(300).default(30),
+  PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   DRAIN_TIMEOUT_MS: positiveInt.default(10_000),
 });
 
@@ -111,6 +112,8 @@ export interface Config {
   /** undefined = any origin (development only). */
   corsOrigins?: string[];
   presenceTtlSeconds: number;
+  /** How long a user whose last socket closed still counts as online (absorbs reconnects). */
+  presenceGraceMs: number;
   drainTimeoutMs: number;
 }
 
@@ -221,6 +224,7 @@ export function loadConfig(
     trustProxy: e.TRUST_PROXY,
     corsOrigins: e.CORS_ORIGINS,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
+    presenceGraceMs: e.PRESENCE_GRACE_MS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
   };
 }

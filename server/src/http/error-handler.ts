@@ -34,6 +34,9 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 /** body-parser errors carry a `type`; turn them into client errors instead of 500s. */
 function translateExpressError(err: unknown): unknown {
   if (err instanceof AppError || typeof err !== 'object' || err === null) return err;
+  // The router fails to decode a malformed %-escape in a path parameter with a URIError.
+  if (err instanceof URIError)
+    return new AppError('VALIDATION', 'the URL path has a malformed percent-encoding');
   const type = (err as { type?: unknown }).type;
   if (type === 'entity.too.large')
     return new AppError('PAYLOAD_TOO_LARGE', 'request body is too large');

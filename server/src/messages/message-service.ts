@@ -47,6 +47,8 @@ export function createMessageService(deps: MessageServiceDeps) {
     body: string,
   ): Promise<Message> {
     const seq = await engine.sequences.next(roomId, () => stores.messages.findLatestSeq(roomId));
+    // Stored or failed, the seq is settled afterwards so catching-up clients can move past it.
+    const settle = () => void engine.sequences.settle(roomId, seq).catch(() => undefined);
     const message: Message = {
       roomId,
       seq,
@@ -56,7 +58,11 @@ export function createMessageService(deps: MessageServiceDeps) {
       body,
       createdAt: new Date().toISOString(),
     };
-    await stores.messages.appendMessage(message);
+    try {
+      await stores.messages.appendMessage(message);
+    } finally {
+      settle();
+    }
     metrics.messagesStored.inc();
     return message;
   }
@@ -148,12 +154,24 @@ export function createMessageService(deps: MessageServiceDeps) {
       query: { before?: number; after?: number; limit?: number },
     ): Promise<HistoryPage> {
       const limit = Math.min(query.limit ?? limits.historyPageDefault, limits.historyPageMax);
-      // One extra row tells whether another page exists without a second query.
-      const rows =
-        query.after !== undefined
-          ? await stores.messages.listMessagesAfter(roomId, query.after, limit + 1)
-          : await stores.messages.listMessagesBefore(roomId, query.before, limit + 1);
-      return { messages: rows.slice(0, limit).map(toClientMessage), hasMore: rows.length > limit };
+      if (query.after === undefined) {
+        // One extra row tells whether another page exists without a second query.
+        const rows = await stores.messages.listMessagesBefore(roomId, query.before, limit + 1);
+        return {
+          messages: rows.slice(0, limit).map(toClientMessage),
+          hasMore: rows.length > limit,
+        };
+      }
+      // Read the stable point BEFORE the rows: every seq settled by then is visible to the
+      // (quorum) read that follows, so a seq missing at or below it is truly a hole.
+      const stableSeq = await engine.sequences.stableSeq(roomId).catch(() => undefined);
+      const rows = await stores.messages.listMessagesAfter(roomId, query.after, limit + 1);
+      const page: HistoryPage = {
+        messages: rows.slice(0, limit).map(toClientMessage),
+        hasMore: rows.length > limit,
+      };
+      if (stableSeq !== undefined) page.stableSeq = stableSeq;
+      return page;
     },
 
     async acknowledgeDelivery(userId: string, acks: { roomId: string; seq: number }[]) {

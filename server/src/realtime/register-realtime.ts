@@ -5,6 +5,8 @@ import type { Config } from '../config/load-config';
 import { createMessageService } from '../messages/message-service';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import { registerPresenceHandlers } from '../presence/presence-handlers';
+import { createPresenceService } from '../presence/presence-service';
 import { createRoomService } from '../rooms/room-service';
 import type { Stores } from '../storage/types';
 import { registerChatHandlers } from './chat-handlers';
@@ -33,6 +35,7 @@ export function registerRealtime(deps: RealtimeDeps) {
   };
   const rooms = createRoomService({ stores, io });
   const messages = createMessageService(deps);
+  const presence = createPresenceService({ ...deps, rooms });
 
   /** Puts the socket in the channel of every room its user belongs to, from Cassandra. */
   async function joinMemberRooms(socket: ParleySocket) {
@@ -44,6 +47,31 @@ export function registerRealtime(deps: RealtimeDeps) {
     await socket.join([...wanted]);
   }
 
+  // Join room channels before the connection completes, so no message published after
+  // the client sees `connect` can miss its socket. A failure does not refuse the socket:
+  // it is told to resync instead.
+  const roomsNotLoaded = new WeakSet<ParleySocket>();
+  io.use((socket, next) => {
+    // A draining node takes no new sockets: the client tries another node at once.
+    if (draining)
+      return next(
+        Object.assign(new Error('node is draining'), {
+          data: { code: 'UNAVAILABLE', message: 'node is draining; reconnect' },
+        }),
+      );
+    joinMemberRooms(socket).then(
+      () => next(),
+      (err: unknown) => {
+        logger.warn(
+          { err: err instanceof Error ? err.message : err },
+          'could not load rooms at connect',
+        );
+        roomsNotLoaded.add(socket);
+        next();
+      },
+    );
+  });
+
   io.on('connection', (socket) => {
     if (draining) {
       socket.emit('server:draining', { reconnectInMs: 0 });
@@ -53,13 +81,10 @@ export function registerRealtime(deps: RealtimeDeps) {
     metrics.connections.inc();
     socket.on('disconnect', () => metrics.connections.dec());
     registerChatHandlers(socket, { logger, metrics, rooms, messages, track });
-    joinMemberRooms(socket).catch((err: unknown) => {
-      logger.warn(
-        { err: err instanceof Error ? err.message : err },
-        'could not load rooms; asking client to resync',
-      );
+    registerPresenceHandlers(socket, { logger, metrics, presence });
+    if (roomsNotLoaded.has(socket)) {
       socket.emit('sync:required', { reason: 'room membership could not be loaded' });
-    });
+    }
   });
 
   return {
@@ -81,6 +106,7 @@ export function registerRealtime(deps: RealtimeDeps) {
       const deadline = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
       await Promise.race([Promise.allSettled([...inFlight]), deadline]);
       io.local.disconnectSockets(true);
+      await presence.close();
     },
   };
 }

@@ -84,6 +84,22 @@ export interface MessageStore {
     editedAt: Date,
   ): Promise<Message | undefined>;
   markMessageDeleted(roomId: string, seq: number, deletedAt: Date): Promise<Message | undefined>;
+  /**
+   * One sender's messages across all rooms, newest first by (createdAt, id), strictly
+   * after `before` in that order (or from the newest when undefined). Edits and soft
+   * deletes show here as in the room's history.
+   */
+  listMessagesOfUser(
+    userId: string,
+    before: UserMessagePosition | undefined,
+    limit: number,
+  ): Promise<Message[]>;
+}
+
+/** A place in a sender's message list: createdAt then id, both immutable. */
+export interface UserMessagePosition {
+  createdAt: string;
+  id: string;
 }
 
 export interface MemberCursors {

@@ -158,6 +158,52 @@ export function describeStorageContract(name: string, getStores: () => Stores) {
       expect(await messages.editMessage(roomId, 8, 'x', new Date())).toBeUndefined();
     });
 
+    it('messages of a user: across rooms and months, newest first, pages without gap or repeat, edits and deletes show', async () => {
+      const { messages } = getStores();
+      const senderId = randomUUID();
+      const [roomA, roomB] = [randomUUID(), randomUUID()];
+      // Two messages share a millisecond (the id breaks the tie); the times span three months.
+      const times = [
+        '2024-01-31T23:59:59.999Z',
+        '2024-02-01T00:00:00.000Z',
+        '2024-02-10T12:00:00.000Z',
+        '2024-02-10T12:00:00.000Z',
+        '2024-04-02T08:00:00.000Z',
+      ];
+      const mine = times.map((createdAt, i) =>
+        message(i % 2 ? roomA : roomB, i + 1, { senderId, createdAt }),
+      );
+      await Promise.all(mine.map((m) => messages.appendMessage(m)));
+      await messages.appendMessage(message(roomA, 100, { createdAt: times[2] }));
+
+      const walked: Message[] = [];
+      let before: { createdAt: string; id: string } | undefined;
+      for (let page = 0; page < 10; page++) {
+        const rows = await messages.listMessagesOfUser(senderId, before, 2);
+        walked.push(...rows);
+        if (rows.length < 2) break;
+        const last = rows.at(-1) as Message;
+        before = { createdAt: last.createdAt, id: last.id };
+      }
+      expect(walked.map((m) => m.id).sort()).toEqual(mine.map((m) => m.id).sort());
+      expect(new Set(walked.map((m) => m.id)).size).toBe(mine.length);
+      const stamps = walked.map((m) => Date.parse(m.createdAt));
+      expect(stamps).toEqual([...stamps].sort((x, y) => y - x));
+      expect(walked.every((m) => m.senderId === senderId)).toBe(true);
+
+      const target = mine[2] as Message;
+      await messages.editMessage(target.roomId, target.seq, 'edited', new Date());
+      await messages.markMessageDeleted(target.roomId, target.seq, new Date());
+      const after = await messages.listMessagesOfUser(senderId, undefined, 10);
+      expect(after.find((m) => m.id === target.id)).toMatchObject({
+        body: 'edited',
+        deleted: true,
+        roomId: target.roomId,
+        seq: target.seq,
+      });
+      expect(await messages.listMessagesOfUser(randomUUID(), undefined, 10)).toEqual([]);
+    });
+
     it('cursors only move forward, whatever the arrival order', async () => {
       const { cursors } = getStores();
       const [userId, roomId] = [randomUUID(), randomUUID()];

@@ -10,6 +10,7 @@ import type {
   RoomStore,
   Stores,
   TokenStore,
+  UserMessagePosition,
   UserRecord,
   UserStore,
 } from '../types';
@@ -321,6 +322,24 @@ class CassandraMessageStore implements MessageStore {
           query: 'INSERT INTO room_buckets (room_id, bucket) VALUES (?, ?)',
           params: [m.roomId, Long.fromNumber(bucket)],
         },
+        {
+          query:
+            'INSERT INTO messages_by_user (sender_id, month, created_at, message_id, room_id, seq, client_msg_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          params: [
+            m.senderId,
+            monthOf(m.createdAt),
+            new Date(m.createdAt),
+            m.id,
+            m.roomId,
+            Long.fromNumber(m.seq),
+            m.clientMsgId,
+            m.body,
+          ],
+        },
+        {
+          query: 'INSERT INTO user_message_months (sender_id, month) VALUES (?, ?)',
+          params: [m.senderId, monthOf(m.createdAt)],
+        },
       ],
       { ...idempotent, logged: true },
     );
@@ -416,13 +435,63 @@ class CassandraMessageStore implements MessageStore {
     return this.patch(roomId, seq, 'deleted_at = ?', [deletedAt]);
   }
 
+  async listMessagesOfUser(userId: string, before: UserMessagePosition | undefined, limit: number) {
+    const out: Message[] = [];
+    const months = await this.db.execute(
+      before
+        ? 'SELECT month FROM user_message_months WHERE sender_id = ? AND month <= ?'
+        : 'SELECT month FROM user_message_months WHERE sender_id = ?',
+      before ? [userId, monthOf(before.createdAt)] : [userId],
+      { ...prepared, fetchSize: 5000 },
+    );
+    for (const monthRow of months.rows) {
+      const month = str(monthRow.get('month'));
+      const rs = before
+        ? await this.db.execute(
+            'SELECT * FROM messages_by_user WHERE sender_id = ? AND month = ? AND (created_at, message_id) < (?, ?) LIMIT ?',
+            [userId, month, new Date(before.createdAt), before.id, limit - out.length],
+            prepared,
+          )
+        : await this.db.execute(
+            'SELECT * FROM messages_by_user WHERE sender_id = ? AND month = ? LIMIT ?',
+            [userId, month, limit - out.length],
+            prepared,
+          );
+      // Editing a message stored before migration 0002 upserts a partial row here; skip it.
+      out.push(...rs.rows.filter((row) => row.get('room_id') !== null).map(toMessage));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
   private async patch(roomId: string, seq: number, assignments: string, values: unknown[]) {
     const existing = await this.findMessage(roomId, seq);
     if (!existing) return undefined;
-    await this.db.execute(
-      `UPDATE messages SET ${assignments} WHERE room_id = ? AND bucket = ? AND seq = ? AND message_id = ?`,
-      [...values, roomId, Long.fromNumber(bucketOf(seq)), Long.fromNumber(seq), existing.id],
-      idempotent,
+    // Both tables in one logged batch, so a moderator never sees an edit in one view only.
+    await this.db.batch(
+      [
+        {
+          query: `UPDATE messages SET ${assignments} WHERE room_id = ? AND bucket = ? AND seq = ? AND message_id = ?`,
+          params: [
+            ...values,
+            roomId,
+            Long.fromNumber(bucketOf(seq)),
+            Long.fromNumber(seq),
+            existing.id,
+          ],
+        },
+        {
+          query: `UPDATE messages_by_user SET ${assignments} WHERE sender_id = ? AND month = ? AND created_at = ? AND message_id = ?`,
+          params: [
+            ...values,
+            existing.senderId,
+            monthOf(existing.createdAt),
+            new Date(existing.createdAt),
+            existing.id,
+          ],
+        },
+      ],
+      { ...idempotent, logged: true },
     );
     return this.findMessage(roomId, seq);
   }
@@ -443,6 +512,9 @@ class CassandraMessageStore implements MessageStore {
     return rs.rows.map((r) => toNumber(r.get('bucket')));
   }
 }
+
+/** messages_by_user partition: the UTC calendar month of the message, `YYYY-MM`. */
+const monthOf = (createdAt: string) => new Date(createdAt).toISOString().slice(0, 7);
 
 function toMessage(row: Row): Message {
   const message: Message = {

@@ -9,6 +9,7 @@ import type {
   RoomStore,
   Stores,
   TokenStore,
+  UserMessagePosition,
   UserRecord,
   UserStore,
 } from '../types';
@@ -145,13 +146,21 @@ class MemoryMessageStore implements MessageStore {
   /** Per room, sorted by seq ascending. */
   private readonly byRoom = new Map<string, Message[]>();
   private readonly byClientId = new Map<string, Message>();
+  /** Per sender, newest first; the same objects as in byRoom, so edits show in both. */
+  private readonly bySender = new Map<string, Message[]>();
 
   async appendMessage(message: Message) {
+    const stored = clone(message);
     const list = this.byRoom.get(message.roomId) ?? [];
     const at = list.findIndex((m) => m.seq > message.seq);
-    if (at === -1) list.push(clone(message));
-    else list.splice(at, 0, clone(message));
+    if (at === -1) list.push(stored);
+    else list.splice(at, 0, stored);
     this.byRoom.set(message.roomId, list);
+    const mine = this.bySender.get(message.senderId) ?? [];
+    const place = mine.findIndex((m) => compareUserPosition(m, stored) < 0);
+    if (place === -1) mine.push(stored);
+    else mine.splice(place, 0, stored);
+    this.bySender.set(message.senderId, mine);
     this.byClientId.set(clientKey(message.roomId, message.senderId, message.clientMsgId), message);
   }
   async findMessageByClientMsgId(roomId: string, senderId: string, clientMsgId: string) {
@@ -186,12 +195,24 @@ class MemoryMessageStore implements MessageStore {
   async markMessageDeleted(roomId: string, seq: number, deletedAt: Date) {
     return this.patch(roomId, seq, { deleted: true, deletedAt: deletedAt.toISOString() });
   }
+  async listMessagesOfUser(userId: string, before: UserMessagePosition | undefined, limit: number) {
+    const mine = this.bySender.get(userId) ?? [];
+    const start = before ? mine.findIndex((m) => compareUserPosition(m, before) < 0) : 0;
+    return start === -1 ? [] : mine.slice(start, start + limit).map(clone);
+  }
   private patch(roomId: string, seq: number, fields: Partial<Message>) {
     const message = this.byRoom.get(roomId)?.find((m) => m.seq === seq);
     if (!message) return undefined;
     Object.assign(message, fields);
     return clone(message);
   }
+}
+
+/** Orders like Cassandra's messages_by_user clustering: createdAt, then id. */
+function compareUserPosition(a: UserMessagePosition, b: UserMessagePosition): number {
+  const byTime = Date.parse(a.createdAt) - Date.parse(b.createdAt);
+  if (byTime !== 0) return byTime;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 const clientKey = (roomId: string, senderId: string, clientMsgId: string) =>

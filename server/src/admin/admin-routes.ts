@@ -1,0 +1,87 @@
+import { type RequestHandler, Router } from 'express';
+import type { ParleyServer } from '../app';
+import { type AuthedRequest, requireAuth } from '../auth/auth-routes';
+import type { Auth } from '../auth/create-auth';
+import type { Engine } from '../cluster/engine';
+import type { Config } from '../config/load-config';
+import { AppError } from '../errors';
+import { type ApiRoute, mountRoute, type RouteHandler } from '../http/api-route';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { Realtime } from '../realtime/register-realtime';
+import type { Stores, UserRecord } from '../storage/types';
+import { type AdminApi, adminApi } from './admin-api';
+import { createAdminService } from './admin-service';
+import { createClusterOverview } from './cluster-overview';
+
+export interface AdminDeps {
+  config: Config;
+  logger: Logger;
+  stores: Stores;
+  engine: Engine;
+  io: ParleyServer;
+  metrics: Metrics;
+  auth: Auth;
+  realtime: Pick<Realtime, 'messages'>;
+}
+
+/** Only users whose stored roles include admin; the token's claims are not enough. */
+const requireAdmin: RequestHandler = (req: AuthedRequest, _res, next) => {
+  if (!req.auth?.user.roles.includes('admin'))
+    return next(new AppError('FORBIDDEN', 'admin role required'));
+  next();
+};
+
+const actorOf = (req: AuthedRequest): UserRecord =>
+  (req.auth as NonNullable<AuthedRequest['auth']>).user;
+
+/** The /admin router. Every route needs an admin bearer token; see docs/admin-api.md. */
+export function adminRoutes(deps: AdminDeps): Router {
+  const service = createAdminService({
+    stores: deps.stores,
+    io: deps.io,
+    messages: deps.realtime.messages,
+    logger: deps.logger,
+  });
+  const overview = createClusterOverview({
+    io: deps.io,
+    engine: deps.engine,
+    metrics: deps.metrics,
+    nodeId: deps.config.nodeId,
+  });
+
+  // Authentication before anything else: without a valid admin token, even a malformed
+  // request learns nothing (401/403, never 400 or 404).
+  const router = Router();
+  router.use(requireAuth(deps.auth.service), requireAdmin);
+
+  const handlers: { [K in keyof AdminApi]: RouteHandler<AdminApi[K]> } = {
+    roomMessages: ({ req, params, query }) =>
+      service.roomHistory(actorOf(req), params.roomId, query),
+    roomExport: async ({ req, res, params, query }) => {
+      await service.exportRoom(actorOf(req), params.roomId, query, res);
+      return undefined;
+    },
+    room: ({ req, params }) => service.room(actorOf(req), params.roomId),
+    userMessages: ({ req, params, query }) =>
+      service.userHistory(actorOf(req), params.userId, query),
+    user: ({ req, params }) => service.user(actorOf(req), params.userId),
+    findUsers: ({ req, query }) => service.findUsers(actorOf(req), query.username),
+    deleteMessage: ({ req, params }) =>
+      service.deleteMessage(actorOf(req), params.roomId, params.seq),
+    banUser: ({ req, params, body }) => service.ban(actorOf(req), params.userId, body.reason),
+    unbanUser: ({ req, params }) => service.unban(actorOf(req), params.userId),
+    kickMember: ({ req, params }) => service.kick(actorOf(req), params.roomId, params.userId),
+    overview: () => overview.collect(),
+    audit: ({ query }) => service.auditEntries(query.limit),
+  };
+  for (const key of Object.keys(adminApi) as (keyof AdminApi)[]) {
+    mountRoute(
+      router,
+      '/admin',
+      adminApi[key] as ApiRoute,
+      handlers[key] as RouteHandler<ApiRoute>,
+    );
+  }
+  return router;
+}

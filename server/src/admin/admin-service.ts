@@ -1,0 +1,319 @@
+import { randomUUID } from 'node:crypto';
+import type { Message } from '@parley/contract';
+import type { Response } from 'express';
+import type { ParleyServer } from '../app';
+import { toPublicUser } from '../auth/auth-service';
+import { userRoom } from '../auth/socket-auth';
+import { AppError } from '../errors';
+import type { MessageService } from '../messages/message-service';
+import type { Logger } from '../observability/logger';
+import { roomChannel } from '../realtime/socket-types';
+import type { Stores, UserMessagePosition, UserRecord } from '../storage/types';
+import type { ExportQuery, RoomHistoryQuery, UserHistoryQuery } from './admin-api';
+import { decodeRoomCursor, decodeUserCursor, encodeCursor } from './history-cursor';
+
+/**
+ * One request reads at most this many rows, whatever the filters: a sparse filter
+ * returns a short page and a cursor to continue instead of scanning a whole room.
+ */
+export const HISTORY_SCAN_BUDGET = 2_000;
+const SCAN_BATCH = 250;
+const EXPORT_BATCH = 500;
+/**
+ * seq and createdAt are assigned a moment apart on the sending node, so seq order
+ * follows time order up to clock skew and pauses. A time-bounded walk in seq order
+ * stops once it is this far past the bound.
+ */
+const SEQ_TIME_SKEW_MS = 60_000;
+const NIL_ID = '00000000-0000-0000-0000-000000000000';
+
+export interface HistoryPageResult {
+  messages: Message[];
+  nextCursor: string | null;
+  scanned: number;
+}
+
+export function createAdminService(deps: {
+  stores: Stores;
+  io: ParleyServer;
+  messages: MessageService;
+  logger: Logger;
+}) {
+  const { stores, io, logger } = deps;
+
+  /**
+   * Written before the action or the read it describes: when the audit log cannot be
+   * written, the action does not happen (the request fails with 503).
+   */
+  async function audit(
+    actor: UserRecord,
+    action: string,
+    targetType: 'room' | 'user' | 'message',
+    targetId: string,
+    detail?: Record<string, unknown>,
+  ) {
+    const at = new Date();
+    try {
+      await stores.audit.appendAudit({
+        id: randomUUID(),
+        actorId: actor.id,
+        action,
+        targetType,
+        targetId,
+        ...(detail ? { detail: JSON.stringify(detail) } : {}),
+        at,
+      });
+    } catch (err) {
+      logger.error({ err, action, targetId }, 'audit log write failed; refusing the admin action');
+      throw new AppError('UNAVAILABLE', 'the audit log is unavailable; retry', { retryable: true });
+    }
+  }
+
+  async function requireRoom(roomId: string) {
+    const room = await stores.rooms.findRoom(roomId);
+    if (!room) throw new AppError('NOT_FOUND', 'no such room');
+    return room;
+  }
+  async function requireUser(userId: string) {
+    const user = await stores.users.findUserById(userId);
+    if (!user) throw new AppError('NOT_FOUND', 'no such user');
+    return user;
+  }
+
+  const inRange = (m: Message, q: { from?: Date; to?: Date; includeDeleted: boolean }) => {
+    const at = Date.parse(m.createdAt);
+    if (q.from && at < q.from.getTime()) return false;
+    if (q.to && at >= q.to.getTime()) return false;
+    return q.includeDeleted || !m.deleted;
+  };
+
+  return {
+    async roomHistory(
+      actor: UserRecord,
+      roomId: string,
+      q: RoomHistoryQuery,
+    ): Promise<HistoryPageResult> {
+      const start = q.cursor ? decodeRoomCursor(q.cursor, roomId, q.order).s : undefined;
+      await requireRoom(roomId);
+      await audit(actor, 'history.room.read', 'room', roomId, queryDetail(q));
+      const desc = q.order === 'desc';
+      let position = start ?? (desc ? undefined : 0);
+      const out: Message[] = [];
+      let scanned = 0;
+      let done = false;
+      while (out.length < q.limit && scanned < HISTORY_SCAN_BUDGET) {
+        const want = Math.min(SCAN_BATCH, HISTORY_SCAN_BUDGET - scanned);
+        const rows = desc
+          ? await stores.messages.listMessagesBefore(roomId, position, want)
+          : await stores.messages.listMessagesAfter(roomId, position ?? 0, want);
+        let consumed = 0;
+        for (const m of rows) {
+          consumed++;
+          scanned++;
+          position = m.seq;
+          const at = Date.parse(m.createdAt);
+          if (desc && q.from && at < q.from.getTime() - SEQ_TIME_SKEW_MS) done = true;
+          if (!desc && q.to && at >= q.to.getTime() + SEQ_TIME_SKEW_MS) done = true;
+          if (done) break;
+          if (inRange(m, q) && (!q.senderId || m.senderId === q.senderId)) out.push(m);
+          if (out.length === q.limit) break;
+        }
+        if (done) break;
+        if (rows.length < want && consumed === rows.length) {
+          done = true;
+          break;
+        }
+      }
+      return {
+        messages: out,
+        nextCursor:
+          done || position === undefined
+            ? null
+            : encodeCursor({ k: 'room', r: roomId, o: q.order, s: position ?? 0 }),
+        scanned,
+      };
+    },
+
+    async userHistory(
+      actor: UserRecord,
+      userId: string,
+      q: UserHistoryQuery,
+    ): Promise<HistoryPageResult> {
+      const cursor = q.cursor ? decodeUserCursor(q.cursor, userId) : undefined;
+      await requireUser(userId);
+      await audit(actor, 'history.user.read', 'user', userId, queryDetail(q));
+      // createdAt is the clustering order here, so `to` is a seek, not a scan.
+      let position: UserMessagePosition | undefined = cursor
+        ? { createdAt: cursor.t, id: cursor.i }
+        : q.to
+          ? { createdAt: q.to.toISOString(), id: NIL_ID }
+          : undefined;
+      const out: Message[] = [];
+      let scanned = 0;
+      let done = false;
+      while (out.length < q.limit && scanned < HISTORY_SCAN_BUDGET) {
+        const want = Math.min(SCAN_BATCH, HISTORY_SCAN_BUDGET - scanned);
+        const rows = await stores.messages.listMessagesOfUser(userId, position, want);
+        let consumed = 0;
+        for (const m of rows) {
+          consumed++;
+          scanned++;
+          position = { createdAt: m.createdAt, id: m.id };
+          if (q.from && Date.parse(m.createdAt) < q.from.getTime()) {
+            done = true;
+            break;
+          }
+          if (inRange(m, q) && (!q.roomId || m.roomId === q.roomId)) out.push(m);
+          if (out.length === q.limit) break;
+        }
+        if (done) break;
+        if (rows.length < want && consumed === rows.length) {
+          done = true;
+          break;
+        }
+      }
+      return {
+        messages: out,
+        nextCursor:
+          done || !position
+            ? null
+            : encodeCursor({ k: 'user', u: userId, t: position.createdAt, i: position.id }),
+        scanned,
+      };
+    },
+
+    /**
+     * Streams the room oldest first as NDJSON, one store page at a time, waiting for the
+     * socket to drain whenever the client reads slower than Cassandra answers.
+     */
+    async exportRoom(actor: UserRecord, roomId: string, q: ExportQuery, res: Response) {
+      await requireRoom(roomId);
+      await audit(actor, 'history.room.export', 'room', roomId, queryDetail(q));
+      res
+        .status(200)
+        .type('application/x-ndjson')
+        .setHeader('Content-Disposition', `attachment; filename="room-${roomId}.ndjson"`);
+      let after = 0;
+      try {
+        for (;;) {
+          const rows = await stores.messages.listMessagesAfter(roomId, after, EXPORT_BATCH);
+          let chunk = '';
+          let past = false;
+          for (const m of rows) {
+            after = m.seq;
+            if (q.to && Date.parse(m.createdAt) >= q.to.getTime() + SEQ_TIME_SKEW_MS) {
+              past = true;
+              break;
+            }
+            if (inRange(m, q) && (!q.senderId || m.senderId === q.senderId))
+              chunk += `${JSON.stringify(m)}\n`;
+          }
+          if (chunk && !res.write(chunk)) await drained(res);
+          if (res.destroyed) return;
+          if (past || rows.length < EXPORT_BATCH) break;
+        }
+        res.end();
+      } catch (err) {
+        // Before the first byte the error handler can still answer with a problem.
+        if (!res.headersSent) throw err;
+        logger.error({ err, roomId }, 'export failed mid-stream; cutting the response');
+        res.destroy();
+      }
+    },
+
+    async room(actor: UserRecord, roomId: string) {
+      const room = await requireRoom(roomId);
+      await audit(actor, 'room.read', 'room', roomId);
+      const [members, lastSeq] = await Promise.all([
+        stores.rooms.listMembers(roomId),
+        stores.messages.findLatestSeq(roomId),
+      ]);
+      return { room, members, lastSeq };
+    },
+
+    async user(actor: UserRecord, userId: string) {
+      const user = await requireUser(userId);
+      await audit(actor, 'user.read', 'user', userId);
+      return { user: toAdminUser(user), rooms: await stores.rooms.listRoomsOfUser(userId) };
+    },
+
+    async findUsers(actor: UserRecord, username: string) {
+      const user = await stores.users.findUserByUsername(username);
+      if (user) await audit(actor, 'user.find', 'user', user.id, { username });
+      return { users: user ? [toAdminUser(user)] : [] };
+    },
+
+    async deleteMessage(actor: UserRecord, roomId: string, seq: number) {
+      const message = await stores.messages.findMessage(roomId, seq);
+      if (!message) throw new AppError('NOT_FOUND', 'no such message');
+      await audit(actor, 'message.delete', 'message', `${roomId}:${seq}`, {
+        senderId: message.senderId,
+      });
+      // The realtime service stores the soft delete and broadcasts message:deleted cluster-wide.
+      return deps.messages.remove(actor.id, roomId, seq, true);
+    },
+
+    async ban(actor: UserRecord, userId: string, reason: string | undefined) {
+      if (userId === actor.id) throw new AppError('CONFLICT', 'you cannot ban yourself');
+      const user = await requireUser(userId);
+      await audit(actor, 'user.ban', 'user', userId, reason ? { reason } : undefined);
+      const bannedAt = user.bannedAt ?? new Date();
+      if (!user.bannedAt) await stores.users.setUserBanned(userId, bannedAt);
+      // Through the adapter: the user's sockets on every node. New handshakes, logins,
+      // refreshes and REST calls are refused because the ban is stored first.
+      io.in(userRoom(userId)).disconnectSockets(true);
+      return { userId, bannedAt: bannedAt.toISOString() };
+    },
+
+    async unban(actor: UserRecord, userId: string) {
+      const user = await requireUser(userId);
+      await audit(actor, 'user.unban', 'user', userId);
+      if (user.bannedAt) await stores.users.setUserBanned(userId, undefined);
+      return { userId, bannedAt: null };
+    },
+
+    async kick(actor: UserRecord, roomId: string, userId: string) {
+      const room = await requireRoom(roomId);
+      const member = await stores.rooms.findMember(roomId, userId);
+      if (!member) throw new AppError('NOT_FOUND', 'not a member of this room');
+      if (room.kind === 'dm')
+        throw new AppError('CONFLICT', 'direct rooms keep both members; ban the user instead');
+      await audit(actor, 'room.kick', 'room', roomId, { userId });
+      await stores.rooms.removeMember(roomId, userId);
+      io.in(userRoom(userId)).socketsLeave(roomChannel(roomId));
+      // The kicked user's sockets have left the channel: address them directly too.
+      io.to([roomChannel(roomId), userRoom(userId)]).emit('member:left', { roomId, userId });
+      return { roomId, userId };
+    },
+
+    async auditEntries(limit: number) {
+      const entries = await stores.audit.listAuditEntries(limit);
+      return { entries: entries.map((e) => ({ ...e, at: e.at.toISOString() })) };
+    },
+  };
+}
+export type AdminService = ReturnType<typeof createAdminService>;
+
+function toAdminUser(user: UserRecord) {
+  return {
+    ...toPublicUser(user),
+    bannedAt: user.bannedAt?.toISOString() ?? null,
+    lastSeenAt: user.lastSeenAt?.toISOString() ?? null,
+  };
+}
+
+function queryDetail(q: object) {
+  return Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
+}
+
+function drained(res: Response) {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

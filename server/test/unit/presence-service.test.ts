@@ -1,0 +1,298 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Presence } from '@parley/contract';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ParleyServer } from '../../src/app';
+import { createLogger } from '../../src/observability/logger';
+import { createMemoryPresence } from '../../src/presence/memory-presence';
+import type { PresenceRegistry } from '../../src/presence/presence-registry';
+import { presenceTimings } from '../../src/presence/presence-registry';
+import { createPresenceService } from '../../src/presence/presence-service';
+import type { ParleySocket } from '../../src/realtime/socket-types';
+import { AppError } from '../../src/errors';
+import { createMemoryStores } from '../../src/storage/memory/memory-stores';
+import type { Stores } from '../../src/storage/types';
+
+const logger = createLogger({ logLevel: 'silent', nodeId: 'unit' });
+const TTL_SECONDS = 4;
+const GRACE_MS = 1_000;
+
+/** Records every emit of the fake io: which channels, which payload. */
+function fakeIo() {
+  const events: { channels: string[]; presence: Presence }[] = [];
+  const io = {
+    to: (channels: string[]) => ({
+      emit: (_event: string, presence: Presence) => events.push({ channels, presence }),
+    }),
+  } as unknown as ParleyServer;
+  return { io, events };
+}
+
+let sockets = 0;
+function fakeSocket(userId: string) {
+  const socket = Object.assign(new EventEmitter(), {
+    id: `s${++sockets}`,
+    data: { userId },
+  });
+  return {
+    socket: socket as unknown as ParleySocket,
+    close: () => socket.emit('disconnect', 'client namespace disconnect'),
+  };
+}
+
+/** A "node": one presence service over a registry shared with the other nodes. */
+function startNode(nodeId: string, registry: PresenceRegistry, stores: Stores) {
+  const { io, events } = fakeIo();
+  const service = createPresenceService({
+    config: { nodeId, presenceTtlSeconds: TTL_SECONDS, presenceGraceMs: GRACE_MS },
+    logger,
+    stores,
+    engine: { presence: registry },
+    io,
+    rooms: {
+      requireMember: async (roomId, userId) => {
+        const member = await stores.rooms.findMember(roomId, userId);
+        if (!member) throw new AppError('FORBIDDEN', 'not a member of this room');
+        return member;
+      },
+    },
+  });
+  return { service, events };
+}
+
+async function seedUsersInRoom(stores: Stores, count: number) {
+  const ids = Array.from({ length: count }, () => randomUUID());
+  for (const id of ids) {
+    await stores.users.createUser({
+      id,
+      username: `u${id.slice(0, 8)}`,
+      passwordHash: 'x',
+      roles: ['user'],
+      createdAt: new Date(),
+    });
+  }
+  const roomId = randomUUID();
+  await stores.rooms.createRoom(
+    {
+      id: roomId,
+      kind: 'group',
+      name: 'r',
+      createdBy: ids[0]!,
+      createdAt: new Date().toISOString(),
+    },
+    ids.map((userId, i) => ({ userId, role: i === 0 ? 'owner' : 'member' })),
+  );
+  return { ids, roomId };
+}
+
+describe('presence service (memory registry, fake clock)', () => {
+  let stores: Stores;
+  let registry: PresenceRegistry;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    stores = createMemoryStores();
+    registry = createMemoryPresence();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('announces online once per user, to all the user rooms in one emit', async () => {
+    const { ids, roomId } = await seedUsersInRoom(stores, 2);
+    const node = startNode('a', registry, stores);
+    const [alice] = ids as [string];
+    node.service.track(fakeSocket(alice).socket);
+    node.service.track(fakeSocket(alice).socket); // second tab: no registry write, no event
+    await vi.advanceTimersByTimeAsync(10);
+    expect(node.events).toEqual([
+      { channels: [`room:${roomId}`], presence: { userId: alice, status: 'online' } },
+    ]);
+    await node.service.close();
+  });
+
+  it('keeps a multi-device user online until the last socket closes, then waits out the grace', async () => {
+    const { ids } = await seedUsersInRoom(stores, 1);
+    const [alice] = ids as [string];
+    const node = startNode('a', registry, stores);
+    const phone = fakeSocket(alice);
+    const laptop = fakeSocket(alice);
+    node.service.track(phone.socket);
+    node.service.track(laptop.socket);
+    await vi.advanceTimersByTimeAsync(10);
+    phone.close();
+    await vi.advanceTimersByTimeAsync(GRACE_MS * 2);
+    expect(node.events.map((e) => e.presence.status)).toEqual(['online']);
+    expect(await registry.areOnline([alice])).toEqual([true]);
+
+    laptop.close();
+    await vi.advanceTimersByTimeAsync(GRACE_MS - 10);
+    expect(node.events.map((e) => e.presence.status)).toEqual(['online']); // still in grace
+    await vi.advanceTimersByTimeAsync(20);
+    expect(node.events.map((e) => e.presence.status)).toEqual(['online', 'offline']);
+    const offline = node.events[1]!.presence;
+    expect(offline.lastSeenAt).toBeDefined();
+    expect((await stores.users.findUserById(alice))?.lastSeenAt?.toISOString()).toBe(
+      offline.lastSeenAt,
+    );
+    expect(await registry.areOnline([alice])).toEqual([false]);
+    await node.service.close();
+  });
+
+  it('does not flap: a reconnect within the grace period, on this node or another, emits nothing', async () => {
+    const { ids } = await seedUsersInRoom(stores, 1);
+    const [alice] = ids as [string];
+    const a = startNode('a', registry, stores);
+    const b = startNode('b', registry, stores);
+    const first = fakeSocket(alice);
+    a.service.track(first.socket);
+    await vi.advanceTimersByTimeAsync(10);
+    // Five quick reconnects to the same node.
+    let current = first;
+    for (let i = 0; i < 5; i++) {
+      current.close();
+      await vi.advanceTimersByTimeAsync(GRACE_MS / 2);
+      current = fakeSocket(alice);
+      a.service.track(current.socket);
+    }
+    // Then it moves to node B (the load balancer picked another node).
+    current.close();
+    await vi.advanceTimersByTimeAsync(GRACE_MS / 2);
+    const onB = fakeSocket(alice);
+    b.service.track(onB.socket);
+    await vi.advanceTimersByTimeAsync(GRACE_MS * 3);
+    expect([...a.events, ...b.events].map((e) => e.presence.status)).toEqual(['online']);
+    expect(await registry.areOnline([alice])).toEqual([true]);
+    await Promise.all([a.service.close(), b.service.close()]);
+  });
+
+  it('marks the users of a crashed node offline within the TTL, without the dead node', async () => {
+    const { ids } = await seedUsersInRoom(stores, 2);
+    const [alice, bob] = ids as [string, string];
+    // Node A's registry access dies with it: every call fails from the crash on.
+    let crashed = false;
+    const viaA = new Proxy(registry, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function' || property === 'onReset') return value;
+        return (...args: unknown[]) =>
+          crashed
+            ? Promise.reject(new Error('node A is dead'))
+            : (value as (...a: unknown[]) => unknown).apply(target, args);
+      },
+    });
+    const a = startNode('a', viaA, stores);
+    const b = startNode('b', registry, stores);
+    a.service.track(fakeSocket(alice).socket);
+    b.service.track(fakeSocket(bob).socket);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await registry.areOnline([alice, bob])).toEqual([true, true]);
+
+    crashed = true;
+    const crashAt = Date.now();
+    const ttlMs = TTL_SECONDS * 1000;
+    const { lifetimeMs } = presenceTimings(TTL_SECONDS);
+    await vi.advanceTimersByTimeAsync(lifetimeMs - 300);
+    expect(await registry.areOnline([alice])).toEqual([true]); // not yet expired
+    const offline = () => b.events.filter((e) => e.presence.status === 'offline');
+    for (let t = 0; t < ttlMs && offline().length === 0; t += 25)
+      await vi.advanceTimersByTimeAsync(25);
+    const detectedAfter = Date.now() - crashAt;
+    expect(offline().map((e) => e.presence.userId)).toEqual([alice]);
+    expect(detectedAfter).toBeLessThanOrEqual(ttlMs);
+    expect(await registry.areOnline([alice, bob])).toEqual([false, true]);
+    expect(await registry.deadNodes()).toEqual([]); // swept
+    await b.service.close();
+  });
+
+  it('hands over on close: users that reconnect elsewhere within the grace never look offline', async () => {
+    const { ids } = await seedUsersInRoom(stores, 2);
+    const [alice, bob] = ids as [string, string];
+    const a = startNode('a', registry, stores);
+    const b = startNode('b', registry, stores);
+    const aliceOnA = fakeSocket(alice);
+    a.service.track(aliceOnA.socket);
+    a.service.track(fakeSocket(bob).socket);
+    await vi.advanceTimersByTimeAsync(10);
+    aliceOnA.close();
+    await a.service.close(); // drain: Alice reconnects to B, Bob does not come back
+    b.service.track(fakeSocket(alice).socket);
+    await vi.advanceTimersByTimeAsync(GRACE_MS + presenceTimings(TTL_SECONDS).sweepEveryMs * 2);
+    const statuses = b.events.map((e) => [e.presence.userId, e.presence.status]);
+    expect(statuses).toEqual([[bob, 'offline']]);
+    expect(await registry.areOnline([alice, bob])).toEqual([true, false]);
+    await b.service.close();
+  });
+
+  it('answers queries by ids and by room (members only), online first and capped', async () => {
+    const { ids, roomId } = await seedUsersInRoom(stores, 3);
+    const [alice, bob, carol] = ids as [string, string, string];
+    await stores.users.recordLastSeen(carol, new Date('2024-01-02T03:04:05.000Z'));
+    const node = startNode('a', registry, stores);
+    node.service.track(fakeSocket(bob).socket);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await node.service.query(alice, { userIds: [bob, carol, bob] })).toEqual([
+      { userId: bob, status: 'online' },
+      { userId: carol, status: 'offline', lastSeenAt: '2024-01-02T03:04:05.000Z' },
+    ]);
+    const byRoom = await node.service.query(alice, { roomId });
+    expect(byRoom.map((p) => [p.userId, p.status]).sort()).toEqual(
+      [
+        [alice, 'offline'],
+        [bob, 'online'],
+        [carol, 'offline'],
+      ].sort(),
+    );
+    await expect(node.service.query(randomUUID(), { roomId })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await node.service.close();
+  });
+
+  it('caps a large room query and lists online members first', async () => {
+    const { ids, roomId } = await seedUsersInRoom(stores, 230);
+    const node = startNode('a', registry, stores);
+    const online = ids.slice(200);
+    for (const id of online) node.service.track(fakeSocket(id).socket);
+    await vi.advanceTimersByTimeAsync(10);
+    const result = await node.service.query(ids[0]!, { roomId });
+    expect(result).toHaveLength(200);
+    expect(
+      result
+        .slice(0, 30)
+        .map((p) => p.userId)
+        .sort(),
+    ).toEqual([...online].sort());
+    expect(result.slice(0, 30).every((p) => p.status === 'online')).toBe(true);
+    await node.service.close();
+  });
+});
+
+describe('memory presence registry', () => {
+  it('counts a user online while any entry belongs to a live node', async () => {
+    let clock = 1_000;
+    const registry = createMemoryPresence(() => clock);
+    await registry.heartbeat('a', 100);
+    await registry.heartbeat('b', 1_000);
+    expect(await registry.setPresent('a', 'u', true)).toEqual({
+      wasOnline: false,
+      isOnline: true,
+      nodeAlive: true,
+    });
+    expect(await registry.setPresent('b', 'u', true)).toMatchObject({ wasOnline: true });
+    expect(await registry.setPresent('b', 'u', false)).toMatchObject({
+      wasOnline: true,
+      isOnline: true,
+    });
+    clock += 101; // node a expires: nobody wrote anything
+    expect(await registry.areOnline(['u'])).toEqual([false]);
+    expect(await registry.heartbeat('a', 100)).toBe('rejoined');
+    expect(await registry.areOnline(['u'])).toEqual([true]);
+    clock += 101;
+    expect(await registry.tryLockSweep('b', 50)).toBe(true);
+    expect(await registry.tryLockSweep('c', 50)).toBe(false);
+    expect((await registry.deadNodes()).map((d) => d.nodeId)).toEqual(['a']);
+    expect(await registry.sweepNode('a', 10)).toEqual({ offline: ['u'], done: true });
+    expect(await registry.deadNodes()).toEqual([]);
+  });
+});
