@@ -18,7 +18,7 @@ import { notFoundHandler, problemHandler } from './http/error-handler';
 import { healthRoutes } from './http/health-routes';
 import { openApiHandler } from './http/openapi';
 import type { Logger } from './observability/logger';
-import { createMetrics } from './observability/metrics';
+import { createMetrics, type Metrics } from './observability/metrics';
 import { registerRealtime } from './realtime/register-realtime';
 import type { Stores } from './storage/types';
 
@@ -34,6 +34,12 @@ export interface AppDeps {
   logger: Logger;
   stores: Stores;
   engine: Engine;
+}
+
+/** What every capability of a running node may use: the app's deps plus its live parts. */
+export interface NodeContext extends AppDeps {
+  io: ParleyServer;
+  metrics: Metrics;
 }
 
 export interface ParleyApp {

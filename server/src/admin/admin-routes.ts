@@ -1,26 +1,16 @@
+import type { NodeContext } from '../app';
 import { type RequestHandler, Router } from 'express';
-import type { ParleyServer } from '../app';
 import { type AuthedRequest, requireAuth } from '../auth/auth-routes';
 import type { Auth } from '../auth/create-auth';
-import type { Engine } from '../cluster/engine';
-import type { Config } from '../config/load-config';
 import { AppError } from '../errors';
 import { type ApiRoute, mountRoute, type RouteHandler } from '../http/api-route';
-import type { Logger } from '../observability/logger';
-import type { Metrics } from '../observability/metrics';
 import type { Realtime } from '../realtime/register-realtime';
-import type { Stores, UserRecord } from '../storage/types';
+import type { UserRecord } from '../storage/types';
 import { type AdminApi, adminApi } from './admin-api';
 import { createAdminService } from './admin-service';
 import { createClusterOverview } from './cluster-overview';
 
-export interface AdminDeps {
-  config: Config;
-  logger: Logger;
-  stores: Stores;
-  engine: Engine;
-  io: ParleyServer;
-  metrics: Metrics;
+export interface AdminDeps extends NodeContext {
   auth: Auth;
   realtime: Pick<Realtime, 'messages'>;
 }

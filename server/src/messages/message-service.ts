@@ -1,23 +1,11 @@
+import type { NodeContext } from '../app';
 import { randomUUID } from 'node:crypto';
 import { type HistoryPage, limits, type Message } from '@parley/contract';
-import type { ParleyServer } from '../app';
 import { consumeOrThrow } from '../auth/login-throttle';
-import type { Engine } from '../cluster/engine';
-import type { Config } from '../config/load-config';
 import { AppError } from '../errors';
-import type { Logger } from '../observability/logger';
-import type { Metrics } from '../observability/metrics';
 import { roomChannel } from '../realtime/socket-types';
-import type { Stores } from '../storage/types';
 
-export interface MessageServiceDeps {
-  config: Config;
-  logger: Logger;
-  stores: Stores;
-  engine: Engine;
-  io: ParleyServer;
-  metrics: Metrics;
-}
+export type MessageServiceDeps = NodeContext;
 
 /** What clients see: a deleted message keeps its place but loses its body. */
 export function toClientMessage(message: Message): Message {

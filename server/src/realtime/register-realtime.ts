@@ -1,24 +1,13 @@
-import type { ParleyServer } from '../app';
+import type { NodeContext } from '../app';
 import type { Auth } from '../auth/create-auth';
-import type { Engine } from '../cluster/engine';
-import type { Config } from '../config/load-config';
 import { createMessageService } from '../messages/message-service';
-import type { Logger } from '../observability/logger';
-import type { Metrics } from '../observability/metrics';
 import { registerPresenceHandlers } from '../presence/presence-handlers';
 import { createPresenceService } from '../presence/presence-service';
 import { createRoomService } from '../rooms/room-service';
-import type { Stores } from '../storage/types';
 import { registerChatHandlers } from './chat-handlers';
 import { roomChannel, type ParleySocket } from './socket-types';
 
-export interface RealtimeDeps {
-  config: Config;
-  logger: Logger;
-  stores: Stores;
-  engine: Engine;
-  io: ParleyServer;
-  metrics: Metrics;
+export interface RealtimeDeps extends NodeContext {
   auth: Auth;
 }
 
