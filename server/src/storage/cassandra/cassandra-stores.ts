@@ -59,11 +59,23 @@ class CassandraUserStore implements UserStore {
       prepared,
     );
     if (!claim.wasApplied()) return 'username_taken' as const;
-    await this.db.execute(
-      'INSERT INTO users (user_id, username, password_hash, roles, created_at) VALUES (?, ?, ?, ?, ?)',
-      [user.id, user.username, user.passwordHash, user.roles, user.createdAt],
-      idempotent,
-    );
+    try {
+      await this.db.execute(
+        'INSERT INTO users (user_id, username, password_hash, roles, created_at) VALUES (?, ?, ?, ?, ?)',
+        [user.id, user.username, user.passwordHash, user.roles, user.createdAt],
+        idempotent,
+      );
+    } catch (err) {
+      // Give the name back (only if it is still ours), so a failed registration can be retried.
+      await this.db
+        .execute(
+          'DELETE FROM users_by_username WHERE username = ? IF user_id = ?',
+          [user.username.toLowerCase(), user.id],
+          prepared,
+        )
+        .catch(() => undefined);
+      throw err;
+    }
     return 'created' as const;
   }
   async findUserById(id: string) {
