@@ -406,22 +406,37 @@ export class ParleyClient {
       forceNew: true,
       autoConnect: false,
     });
+    const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
-      const onAbort = () => {
+      // Exactly one outcome per attempt. Besides connect / connect_error, a transport can
+      // close before the server acknowledges the handshake (a node shutting down while its
+      // middleware runs): socket.io-client then emits only 'disconnect', so that and a
+      // deadline of our own end the attempt too, instead of waiting forever.
+      let settled = false;
+      const finish = (error?: ParleyError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        this.stop.signal.removeEventListener('abort', onAbort);
+        socket.off('disconnect', onEarlyDisconnect);
+        if (!error) return resolve(socket);
         socket.close();
-        reject(new ParleyError('CLOSED', 'client closed'));
+        reject(error);
       };
+      const onAbort = () => finish(new ParleyError('CLOSED', 'client closed'));
+      const onEarlyDisconnect = () =>
+        finish(new ParleyError('NETWORK', `connection to ${url} closed during the handshake`));
+      const deadline = setTimeout(
+        () => finish(new ParleyError('NETWORK', `no handshake from ${url} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.stop.signal.addEventListener('abort', onAbort, { once: true });
-      socket.once('connect', () => {
-        this.stop.signal.removeEventListener('abort', onAbort);
-        resolve(socket);
-      });
+      socket.once('connect', () => finish());
+      socket.once('disconnect', onEarlyDisconnect);
       socket.once('connect_error', (err: Error & { data?: unknown }) => {
-        this.stop.signal.removeEventListener('abort', onAbort);
-        socket.close();
         // The server's auth middleware puts { code, message } in `data`; anything else is
         // a transport failure (node down, refused, timed out) and worth another attempt.
-        reject(
+        finish(
           err.data
             ? toParleyError(err.data)
             : new ParleyError('NETWORK', `cannot connect to ${url}: ${err.message}`),

@@ -11,6 +11,12 @@ export interface RealtimeDeps extends NodeContext {
   auth: Auth;
 }
 
+function drainingError() {
+  return Object.assign(new Error('node is draining'), {
+    data: { code: 'UNAVAILABLE', message: 'node is draining; reconnect' },
+  });
+}
+
 /** Wires the socket events of every capability and owns the node's live-socket lifecycle. */
 export function registerRealtime(deps: RealtimeDeps) {
   const { io, metrics, logger, stores } = deps;
@@ -42,14 +48,11 @@ export function registerRealtime(deps: RealtimeDeps) {
   const roomsNotLoaded = new WeakSet<ParleySocket>();
   io.use((socket, next) => {
     // A draining node takes no new sockets: the client tries another node at once.
-    if (draining)
-      return next(
-        Object.assign(new Error('node is draining'), {
-          data: { code: 'UNAVAILABLE', message: 'node is draining; reconnect' },
-        }),
-      );
+    if (draining) return next(drainingError());
     joinMemberRooms(socket).then(
-      () => next(),
+      // Draining may have begun while rooms were loading: refuse rather than accept a
+      // socket that the shutdown would drop without a word.
+      () => (draining ? next(drainingError()) : next()),
       (err: unknown) => {
         logger.warn(
           { err: err instanceof Error ? err.message : err },
