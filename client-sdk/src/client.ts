@@ -1,160 +1,27 @@
-import type {
-  AckCallback,
-  ClientToServerEvents,
-  HistoryPage,
-  Message,
-  Presence,
-  PublicUser,
-  Room,
-  RoomMember,
-  RoomSummary,
-  ServerToClientEvents,
-} from '@parley/contract';
-import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import type { Message, PublicUser } from '@parley/contract';
+import { io } from 'socket.io-client';
 import { AckBatcher } from './ack-batcher';
-import { type BackoffOptions, backoffDelay, sleep } from './backoff';
+import { backoffDelay, sleep } from './backoff';
 import { limits, ParleyError, toParleyError } from './errors';
-import { Outbox, type OutboxEntry, type OutboxOptions } from './outbox';
-import { RoomStream, type RoomStreamOptions } from './room-stream';
+import { Outbox, type OutboxEntry } from './outbox';
+import { RoomStream } from './room-stream';
 import { type ConnectionStatus, StatusStream } from './status';
 import {
-  type Credentials,
+  type ParleyClientOptions,
+  type ParleyEventName,
+  type ParleyEvents,
+  type ParleySocket,
+  type RequestEvent,
+  type RequestOptions,
+  type RequestPayload,
+  type ResponseData,
+} from './client-options';
+import { PresenceApi, RoomHandle, RoomsApi } from './room-api';
+import {
   decodeJwtPayload,
   type TokenManager as TokenManagerType,
   TokenManager,
-  type TokenProvider,
 } from './token-manager';
-
-type ParleySocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-/** Every request event the client can send. */
-export type RequestEvent = keyof ClientToServerEvents;
-/** The payload a request event takes. */
-export type RequestPayload<E extends RequestEvent> = Parameters<ClientToServerEvents[E]>[0];
-/** What a request's ack carries on success. */
-export type ResponseData<E extends RequestEvent> =
-  Parameters<ClientToServerEvents[E]>[1] extends AckCallback<infer R> ? R : never;
-
-/** Events the SDK itself raises, next to the server's. */
-export interface ClientEvents {
-  /** A message from the outbox was acked (also for sends restored from storage). */
-  'outbox:sent': (message: Message, entry: OutboxEntry) => void;
-  /** The outbox gave up on a message (non-retryable error, or the client closed). */
-  'outbox:failed': (error: ParleyError, entry: OutboxEntry) => void;
-  /** Something failed in the background (catch-up, delivery ack, token refresh); the SDK retries. */
-  'client:error': (error: ParleyError) => void;
-  /**
-   * After a (re)connect, every known room has been caught up from history: what the app
-   * shows is complete up to now, and live messages follow.
-   */
-  'client:synced': () => void;
-}
-
-/**
- * Every event `on()` accepts. `message:created` is the SDK's ordered, deduplicated feed:
- * each message exactly once, in seq order per room, gaps filled from history.
- */
-export type ParleyEvents = ServerToClientEvents & ClientEvents;
-export type ParleyEventName = keyof ParleyEvents;
-
-/** Server events that belong to one room; `room(id).on()` filters them. */
-export type RoomEventName = {
-  [E in keyof ServerToClientEvents]: Parameters<ServerToClientEvents[E]>[0] extends {
-    roomId: string;
-  }
-    ? E
-    : never;
-}[keyof ServerToClientEvents];
-
-/** One server URL, several (tried in turn: failover), or a function asked on every connect. */
-export type UrlSource = string | string[] | (() => string | Promise<string>);
-
-interface CommonOptions {
-  /** Where the Parley server (or its load balancer) listens, e.g. `https://chat.example.com`. */
-  url: UrlSource;
-  /**
-   * Base URL for REST auth calls (/auth/login, /auth/refresh).
-   * @default the socket URL(s)
-   */
-  restUrl?: string;
-  /**
-   * Connect as soon as the client is created.
-   * @default true
-   */
-  autoConnect?: boolean;
-  /**
-   * Time allowed for one connection attempt (handshake included), in ms.
-   * @default 10000
-   */
-  connectTimeoutMs?: number;
-  /**
-   * Time a request (other than a send) waits for a connection and then for its ack, in ms.
-   * @default 10000
-   */
-  requestTimeoutMs?: number;
-  /**
-   * Delays between reconnect attempts.
-   * @default { initialDelayMs: 500, maxDelayMs: 10000 }
-   */
-  reconnect?: BackoffOptions;
-  /** Send retries, ack timeout and where unsent messages wait. */
-  outbox?: OutboxOptions;
-  /** Gap handling for the ordered message feed. */
-  stream?: RoomStreamOptions;
-  /**
-   * Longest time a delivery ack waits to be batched, in ms.
-   * @default 500
-   */
-  ackIntervalMs?: number;
-  /**
-   * Refresh the access token this long before it expires (at most a quarter of its lifetime).
-   * @default 30000
-   */
-  refreshLeadMs?: number;
-  /**
-   * On each connect, list the user's rooms so that rooms joined elsewhere get a starting
-   * position and are caught up after every reconnect.
-   * @default true
-   */
-  syncRoomsOnConnect?: boolean;
-  /**
-   * Socket.IO transports. WebSocket only, so a load balancer needs no sticky sessions.
-   * @default ['websocket']
-   */
-  transports?: ('websocket' | 'polling' | 'webtransport')[];
-  /** Extra socket.io-client options (escape hatch; reconnection stays the SDK's job). */
-  socketOptions?: Partial<ManagerOptions & SocketOptions>;
-  /**
-   * fetch implementation for REST auth calls.
-   * @default globalThis.fetch
-   */
-  fetch?: typeof globalThis.fetch;
-}
-
-export type ParleyClientOptions = CommonOptions &
-  (
-    | {
-        /** Username and password: the SDK logs in over REST and refreshes the session. */
-        credentials: Credentials;
-        token?: never;
-      }
-    | {
-        /** An access token, or a function returning one; asked again on every connect and refresh. */
-        token: TokenProvider;
-        credentials?: never;
-      }
-  );
-
-export interface HistoryQuery {
-  before?: number;
-  after?: number;
-  limit?: number;
-}
-
-export interface RequestOptions {
-  /** Overrides `requestTimeoutMs` for this call. */
-  timeoutMs?: number;
-}
 
 type Listener = (...args: unknown[]) => void;
 
@@ -682,122 +549,6 @@ export class ParleyClient {
   }
 }
 
-/** Room-level requests that are not tied to one room handle. */
-export class RoomsApi {
-  constructor(private readonly client: ParleyClient) {}
-
-  async create(input: { name: string; memberIds?: string[] }, options?: RequestOptions) {
-    const room: Room = await this.client.request('room:create', input, options);
-    this.client.trackRoom(room.id, 0); // a new room has no messages yet
-    return room;
-  }
-
-  async join(roomId: string, options?: RequestOptions): Promise<RoomSummary> {
-    const summary = await this.client.request('room:join', { roomId }, options);
-    this.client.trackRoom(summary.id, summary.lastSeq);
-    return summary;
-  }
-
-  async leave(roomId: string, options?: RequestOptions): Promise<{ roomId: string }> {
-    const result = await this.client.request('room:leave', { roomId }, options);
-    this.client.forgetRoom(roomId);
-    return result;
-  }
-
-  invite(roomId: string, userIds: string[], options?: RequestOptions) {
-    return this.client.request('room:invite', { roomId, userIds }, options);
-  }
-
-  members(roomId: string, options?: RequestOptions): Promise<RoomMember[]> {
-    return this.client.request('room:members', { roomId }, options);
-  }
-
-  async list(options?: RequestOptions): Promise<RoomSummary[]> {
-    const rooms = await this.client.request('room:list', {}, options);
-    for (const room of rooms) this.client.trackRoom(room.id, room.lastSeq);
-    return rooms;
-  }
-
-  /** Opens (or finds) the direct-message room with one user. */
-  async openDm(userId: string, options?: RequestOptions): Promise<Room> {
-    const room = await this.client.request('dm:open', { userId }, options);
-    this.client.trackRoom(room.id);
-    return room;
-  }
-}
-
-export class PresenceApi {
-  constructor(private readonly client: ParleyClient) {}
-
-  /** Presence of given users, or of every member of a room. */
-  query(
-    query: { userIds: string[]; roomId?: never } | { roomId: string; userIds?: never },
-    options?: RequestOptions,
-  ): Promise<Presence[]> {
-    return this.client.request('presence:query', query, options);
-  }
-}
-
-/** Requests and events of one room. */
-export class RoomHandle {
-  constructor(
-    private readonly client: ParleyClient,
-    readonly id: string,
-  ) {}
-
-  /**
-   * Sends a message through the outbox: retried with the same clientMsgId until the server
-   * acks it, across reconnects. Resolves with the stored message (its seq is final).
-   */
-  send(body: string, options: { clientMsgId?: string } = {}): Promise<Message> {
-    this.client.trackRoom(this.id);
-    return this.client.send(this.id, body, options.clientMsgId);
-  }
-
-  /** One page of history: `{ before }` pages backwards (newest first), `{ after }` forwards. */
-  history(query: HistoryQuery = {}, options?: RequestOptions): Promise<HistoryPage> {
-    return this.client.request('history:fetch', { roomId: this.id, ...query }, options);
-  }
-
-  /**
-   * Moves the read cursor (drives unread counts and read receipts).
-   * @param seq defaults to the highest seq the SDK has delivered for this room
-   */
-  markRead(seq?: number, options?: RequestOptions) {
-    const target = seq ?? this.client.positionOf(this.id);
-    if (target === undefined) {
-      return Promise.reject(
-        new ParleyError('VALIDATION', 'no seq given and none delivered yet', { retryable: false }),
-      );
-    }
-    return this.client.request('read:mark', { roomId: this.id, seq: target }, options);
-  }
-
-  edit(seq: number, body: string, options?: RequestOptions): Promise<Message> {
-    return this.client.request('message:edit', { roomId: this.id, seq, body }, options);
-  }
-
-  delete(seq: number, options?: RequestOptions): Promise<Message> {
-    return this.client.request('message:delete', { roomId: this.id, seq }, options);
-  }
-
-  setTyping(typing: boolean, options?: RequestOptions): Promise<null> {
-    return this.client.request('typing:set', { roomId: this.id, typing }, options);
-  }
-
-  /** Highest seq delivered to the app for this room, once known. */
-  get position(): number | undefined {
-    return this.client.positionOf(this.id);
-  }
-
-  /** Like `client.on`, only for this room's events. */
-  on<E extends RoomEventName>(event: E, handler: ServerToClientEvents[E]): () => void {
-    const fn = handler as unknown as (payload: { roomId: string }) => void;
-    const filtered = ((payload: { roomId: string }) => {
-      if (payload.roomId === this.id) fn(payload);
-    }) as unknown as ParleyEvents[E];
-    return this.client.on(event, filtered);
-  }
-}
-
 export type { ConnectionStatus };
+export * from './client-options';
+export { PresenceApi, RoomHandle, RoomsApi } from './room-api';
