@@ -59,9 +59,10 @@ export interface RoomStreamDeps {
  */
 export class RoomStream {
   private pos: number | undefined;
-  private readonly buffer = new Map<number, Message>();
+  /** Held-back messages by seq. Normally one per seq; a list, because a Redis failover to a
+   * lagging replica can hand out one seq twice, and both messages are real. */
+  private readonly buffer = new Map<number, Message[]>();
   private readonly seenIds = new Set<string>();
-  private readonly seenSeqs = new Set<number>();
   private readonly seenOrder: { id: string; seq: number }[] = [];
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | undefined;
@@ -114,7 +115,7 @@ export class RoomStream {
       this.deliver(message); // late arrival: below the release point, never seen
       return;
     }
-    if (!this.buffer.has(message.seq)) this.buffer.set(message.seq, message);
+    this.hold(message);
     this.settleBuffer();
     if (this.buffer.size > 0) this.scheduleCatchUp(this.options.gapWaitMs ?? 50);
   }
@@ -207,7 +208,7 @@ export class RoomStream {
         continue;
       }
       if (m.seq <= this.pos) this.deliver(m);
-      else this.buffer.set(m.seq, m);
+      else this.hold(m);
     }
     if (settledUpTo !== undefined && settledUpTo > this.pos) this.releaseBufferedUpTo(settledUpTo);
     this.settleBuffer();
@@ -221,11 +222,7 @@ export class RoomStream {
 
   private releaseBufferedUpTo(seq: number): void {
     const ready = [...this.buffer.keys()].filter((s) => s <= seq).sort((a, b) => a - b);
-    for (const s of ready) {
-      const m = this.buffer.get(s)!;
-      this.buffer.delete(s);
-      if (!this.isSeen(m)) this.deliver(m);
-    }
+    for (const s of ready) this.releaseSeq(s);
     this.advanceTo(seq);
   }
 
@@ -233,17 +230,10 @@ export class RoomStream {
   private settleBuffer(): void {
     if (this.pos === undefined) return;
     const start = this.pos;
-    for (const [s, m] of this.buffer) {
-      if (s > this.pos) continue;
-      this.buffer.delete(s);
-      if (!this.isSeen(m)) this.deliver(m);
-    }
-    let next = this.buffer.get(this.pos + 1);
-    while (next) {
-      this.buffer.delete(next.seq);
-      this.pos = next.seq;
-      if (!this.isSeen(next)) this.deliver(next);
-      next = this.buffer.get(this.pos + 1);
+    for (const s of [...this.buffer.keys()]) if (s <= this.pos) this.releaseSeq(s);
+    while (this.buffer.has(this.pos + 1)) {
+      this.pos += 1;
+      this.releaseSeq(this.pos);
     }
     if (this.pos > start) this.deps.onPosition?.(this.roomId, this.pos);
     if (this.buffer.size === 0) this.clearGapTimer();
@@ -261,19 +251,32 @@ export class RoomStream {
     this.deps.release(message);
   }
 
+  private hold(message: Message): void {
+    const held = this.buffer.get(message.seq) ?? [];
+    if (!held.some((m) => m.id === message.id)) held.push(message);
+    this.buffer.set(message.seq, held);
+  }
+
+  /** Releases everything held at one seq; same-seq twins in a stable order (by id). */
+  private releaseSeq(seq: number): void {
+    const held = this.buffer.get(seq) ?? [];
+    this.buffer.delete(seq);
+    for (const m of held.sort((a, b) => (a.id < b.id ? -1 : 1)))
+      if (!this.isSeen(m)) this.deliver(m);
+  }
+
+  /** Dedupe is by id only: a message id is unique, a seq is unique only while Redis keeps its counter. */
   private isSeen(message: Message): boolean {
-    return this.seenIds.has(message.id) || this.seenSeqs.has(message.seq);
+    return this.seenIds.has(message.id);
   }
 
   private remember(message: Message): void {
     this.seenIds.add(message.id);
-    this.seenSeqs.add(message.seq);
     this.seenOrder.push({ id: message.id, seq: message.seq });
     const window = this.options.dedupeWindow ?? 10_000;
     while (this.seenOrder.length > window) {
       const old = this.seenOrder.shift()!;
       this.seenIds.delete(old.id);
-      this.seenSeqs.delete(old.seq);
     }
   }
 
