@@ -39,6 +39,15 @@ if (config.engine === 'embedded') {
   for (const line of banner) logger.warn(line);
 }
 
+// A promise nobody awaited failed (e.g. a driver call during an outage): log it and keep
+// serving. Every request path has its own handling; this is the last line for the rest.
+process.on('unhandledRejection', (reason) => {
+  logger.error(
+    { err: reason instanceof Error ? reason.message : String(reason) },
+    'unhandled rejection',
+  );
+});
+
 const app = createApp({ config, logger, stores, engine });
 const { url } = await app.listen();
 logger.info({ url, engine: config.engine, node: config.nodeId }, `parley listening on ${url}`);
