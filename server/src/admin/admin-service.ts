@@ -33,6 +33,47 @@ export interface HistoryPageResult {
   scanned: number;
 }
 
+/**
+ * One bounded walk through a history table: reads batches from `start`, keeps what passes
+ * the filters, stops at the page size, at the scan budget, past the asked range, or when
+ * the table is exhausted (`done`: no further page exists).
+ */
+async function scanHistory<P>(walk: {
+  start: P;
+  limit: number;
+  read: (position: P, want: number) => Promise<Message[]>;
+  positionOf: (m: Message) => P;
+  pastRange: (m: Message) => boolean;
+  keep: (m: Message) => boolean;
+}): Promise<{ messages: Message[]; position: P; done: boolean; scanned: number }> {
+  let position = walk.start;
+  const messages: Message[] = [];
+  let scanned = 0;
+  let done = false;
+  while (messages.length < walk.limit && scanned < HISTORY_SCAN_BUDGET) {
+    const want = Math.min(SCAN_BATCH, HISTORY_SCAN_BUDGET - scanned);
+    const rows = await walk.read(position, want);
+    let consumed = 0;
+    for (const m of rows) {
+      consumed++;
+      scanned++;
+      if (walk.pastRange(m)) {
+        done = true;
+        break;
+      }
+      position = walk.positionOf(m);
+      if (walk.keep(m)) messages.push(m);
+      if (messages.length === walk.limit) break;
+    }
+    if (done) break;
+    if (rows.length < want && consumed === rows.length) {
+      done = true;
+      break;
+    }
+  }
+  return { messages, position, done, scanned };
+}
+
 export function createAdminService(deps: {
   stores: Stores;
   io: ParleyServer;
@@ -97,35 +138,24 @@ export function createAdminService(deps: {
       await requireRoom(roomId);
       await audit(actor, 'history.room.read', 'room', roomId, queryDetail(q));
       const desc = q.order === 'desc';
-      let position = start ?? (desc ? undefined : 0);
-      const out: Message[] = [];
-      let scanned = 0;
-      let done = false;
-      while (out.length < q.limit && scanned < HISTORY_SCAN_BUDGET) {
-        const want = Math.min(SCAN_BATCH, HISTORY_SCAN_BUDGET - scanned);
-        const rows = desc
-          ? await stores.messages.listMessagesBefore(roomId, position, want)
-          : await stores.messages.listMessagesAfter(roomId, position ?? 0, want);
-        let consumed = 0;
-        for (const m of rows) {
-          consumed++;
-          scanned++;
-          position = m.seq;
+      const { messages, position, done, scanned } = await scanHistory<number | undefined>({
+        start: start ?? (desc ? undefined : 0),
+        limit: q.limit,
+        read: (position, want) =>
+          desc
+            ? stores.messages.listMessagesBefore(roomId, position, want)
+            : stores.messages.listMessagesAfter(roomId, position ?? 0, want),
+        positionOf: (m) => m.seq,
+        pastRange: (m) => {
           const at = Date.parse(m.createdAt);
-          if (desc && q.from && at < q.from.getTime() - SEQ_TIME_SKEW_MS) done = true;
-          if (!desc && q.to && at >= q.to.getTime() + SEQ_TIME_SKEW_MS) done = true;
-          if (done) break;
-          if (inRange(m, q) && (!q.senderId || m.senderId === q.senderId)) out.push(m);
-          if (out.length === q.limit) break;
-        }
-        if (done) break;
-        if (rows.length < want && consumed === rows.length) {
-          done = true;
-          break;
-        }
-      }
+          return desc
+            ? Boolean(q.from && at < q.from.getTime() - SEQ_TIME_SKEW_MS)
+            : Boolean(q.to && at >= q.to.getTime() + SEQ_TIME_SKEW_MS);
+        },
+        keep: (m) => inRange(m, q) && (!q.senderId || m.senderId === q.senderId),
+      });
       return {
-        messages: out,
+        messages,
         nextCursor:
           done || position === undefined
             ? null
@@ -143,37 +173,22 @@ export function createAdminService(deps: {
       await requireUser(userId);
       await audit(actor, 'history.user.read', 'user', userId, queryDetail(q));
       // createdAt is the clustering order here, so `to` is a seek, not a scan.
-      let position: UserMessagePosition | undefined = cursor
-        ? { createdAt: cursor.t, id: cursor.i }
-        : q.to
-          ? { createdAt: q.to.toISOString(), id: NIL_ID }
-          : undefined;
-      const out: Message[] = [];
-      let scanned = 0;
-      let done = false;
-      while (out.length < q.limit && scanned < HISTORY_SCAN_BUDGET) {
-        const want = Math.min(SCAN_BATCH, HISTORY_SCAN_BUDGET - scanned);
-        const rows = await stores.messages.listMessagesOfUser(userId, position, want);
-        let consumed = 0;
-        for (const m of rows) {
-          consumed++;
-          scanned++;
-          position = { createdAt: m.createdAt, id: m.id };
-          if (q.from && Date.parse(m.createdAt) < q.from.getTime()) {
-            done = true;
-            break;
-          }
-          if (inRange(m, q) && (!q.roomId || m.roomId === q.roomId)) out.push(m);
-          if (out.length === q.limit) break;
-        }
-        if (done) break;
-        if (rows.length < want && consumed === rows.length) {
-          done = true;
-          break;
-        }
-      }
+      const { messages, position, done, scanned } = await scanHistory<
+        UserMessagePosition | undefined
+      >({
+        start: cursor
+          ? { createdAt: cursor.t, id: cursor.i }
+          : q.to
+            ? { createdAt: q.to.toISOString(), id: NIL_ID }
+            : undefined,
+        limit: q.limit,
+        read: (position, want) => stores.messages.listMessagesOfUser(userId, position, want),
+        positionOf: (m) => ({ createdAt: m.createdAt, id: m.id }),
+        pastRange: (m) => Boolean(q.from && Date.parse(m.createdAt) < q.from.getTime()),
+        keep: (m) => inRange(m, q) && (!q.roomId || m.roomId === q.roomId),
+      });
       return {
-        messages: out,
+        messages,
         nextCursor:
           done || !position
             ? null
