@@ -29,7 +29,10 @@ export const username = z
 export const password = z.string().min(limits.passwordMin).max(limits.passwordMax);
 
 export const credentialsSchema = z.object({ username, password }).strict();
-export const refreshRequestSchema = z.object({ refreshToken: z.string().min(1).max(512) }).strict();
+const refreshToken = z.string().min(1).max(512);
+export const refreshRequestSchema = z.object({ refreshToken }).strict();
+/** Logout takes the refresh token, a bearer access token, or both. */
+export const logoutRequestSchema = z.object({ refreshToken: refreshToken.optional() }).strict();
 
 // Plain unions, so type-only consumers (the SDK's declarations) do not pull in zod.
 export type RoomKind = 'group' | 'dm';

@@ -1,6 +1,5 @@
-import { credentialsSchema, refreshRequestSchema } from '@parley/contract';
+import { credentialsSchema, logoutRequestSchema, refreshRequestSchema } from '@parley/contract';
 import { type Request, type RequestHandler, Router } from 'express';
-import { z } from 'zod';
 import { AppError, parseOrThrow } from '../errors';
 import type { AuthService } from './auth-service';
 import { toPublicUser } from './auth-service';
@@ -26,8 +25,6 @@ export function requireAuth(service: AuthService): RequestHandler {
   };
 }
 
-const logoutSchema = z.object({ refreshToken: z.string().min(1).max(512).optional() }).strict();
-
 export function authRoutes(service: AuthService): Router {
   const router = Router();
   const ipOf = (req: Request) => req.ip ?? 'unknown';
@@ -45,7 +42,7 @@ export function authRoutes(service: AuthService): Router {
     res.json(await service.refresh(refreshToken));
   });
   router.post('/logout', async (req: AuthedRequest, res) => {
-    const { refreshToken } = parseOrThrow(logoutSchema, req.body ?? {});
+    const { refreshToken } = parseOrThrow(logoutRequestSchema, req.body ?? {});
     const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const claims = bearer
       ? (await service.authenticate(bearer).catch(() => undefined))?.claims

@@ -1,4 +1,4 @@
-import { credentialsSchema, refreshRequestSchema } from '@parley/contract';
+import { credentialsSchema, logoutRequestSchema, refreshRequestSchema } from '@parley/contract';
 import type { RequestHandler } from 'express';
 import { z, type ZodType } from 'zod';
 import { adminApi } from '../admin/admin-api';
@@ -56,7 +56,7 @@ const publicApi: ApiRoute[] = [
     summary: 'End the session: revoke its refresh tokens and close its sockets',
     tags: ['auth'],
     security: 'none',
-    body: z.object({ refreshToken: z.string().min(1).max(512).optional() }).strict(),
+    body: logoutRequestSchema,
     success: { status: 204, description: 'Logged out' },
     errors: [400, 401, 413],
   }),
