@@ -95,3 +95,18 @@ export function collect<E extends keyof ServerToClientEvents>(socket: TestSocket
     },
   };
 }
+
+/** Sockets a test opens, closed together in afterAll. */
+export function socketPool() {
+  const sockets: TestSocket[] = [];
+  return {
+    async open(url: string, token: string): Promise<TestSocket> {
+      const socket = await connect(url, token);
+      sockets.push(socket);
+      return socket;
+    },
+    closeAll() {
+      for (const socket of sockets) socket.close();
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get, post, signUp } from '../helpers/http-client';
-import { call, collect, connect, type TestSocket } from '../helpers/socket-client';
+import { call, collect, connect, socketPool } from '../helpers/socket-client';
 import { createTestCluster, type TestNode } from '../helpers/start-node';
 
 async function del(url: string, headers: Record<string, string>) {
@@ -21,12 +21,8 @@ describe('admin API across two nodes', () => {
   let b: TestNode;
   let admin: Awaited<ReturnType<typeof signUp>>;
   let auth: Record<string, string>;
-  const sockets: TestSocket[] = [];
-  const open = async (url: string, token: string) => {
-    const s = await connect(url, token);
-    sockets.push(s);
-    return s;
-  };
+  const pool = socketPool();
+  const open = pool.open;
 
   beforeAll(async () => {
     [a, b] = [await cluster.startNode(), await cluster.startNode()];
@@ -36,7 +32,7 @@ describe('admin API across two nodes', () => {
     auth = { authorization: `Bearer ${admin.accessToken}` };
   });
   afterAll(async () => {
-    for (const s of sockets) s.close();
+    pool.closeAll();
     await cluster.stopAll();
   });
 

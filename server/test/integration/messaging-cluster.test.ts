@@ -2,25 +2,21 @@ import { randomUUID } from 'node:crypto';
 import type { Message } from '@parley/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp } from '../helpers/http-client';
-import { call, collect, connect, request, type TestSocket } from '../helpers/socket-client';
+import { call, collect, request, socketPool } from '../helpers/socket-client';
 import { createTestCluster, type TestNode } from '../helpers/start-node';
 
 /** Three nodes, one real Redis, one real Cassandra. */
 describe('messaging across three nodes', () => {
   const cluster = createTestCluster();
   let nodes: TestNode[];
-  const sockets: TestSocket[] = [];
-  const open = async (url: string, token: string) => {
-    const s = await connect(url, token);
-    sockets.push(s);
-    return s;
-  };
+  const pool = socketPool();
+  const open = pool.open;
 
   beforeAll(async () => {
     nodes = [await cluster.startNode(), await cluster.startNode(), await cluster.startNode()];
   });
   afterAll(async () => {
-    for (const s of sockets) s.close();
+    pool.closeAll();
     await cluster.stopAll();
   });
   const [a, b, c] = [0, 1, 2];

@@ -1,26 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp } from '../helpers/http-client';
-import { call, collect, connect, request, type TestSocket } from '../helpers/socket-client';
+import { call, collect, request, socketPool } from '../helpers/socket-client';
 import { createTestCluster, type TestNode } from '../helpers/start-node';
 
 describe('send path under failures (real Redis + Cassandra)', () => {
   const cluster = createTestCluster({ MESSAGES_PER_USER_PER_10S: '5' });
   let a: TestNode;
   let b: TestNode;
-  const sockets: TestSocket[] = [];
+  const pool = socketPool();
+  const open = pool.open;
   beforeAll(async () => {
     [a, b] = [await cluster.startNode(), await cluster.startNode()];
   });
   afterAll(async () => {
-    for (const s of sockets) s.close();
+    pool.closeAll();
     await cluster.stopAll();
   });
-  const open = async (url: string, token: string) => {
-    const s = await connect(url, token);
-    sockets.push(s);
-    return s;
-  };
 
   it('re-publishes when the first attempt stored the message but its node died before publishing', async () => {
     const [sender, reader] = await Promise.all([signUp(a.url), signUp(b.url)]);
