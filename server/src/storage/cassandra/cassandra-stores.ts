@@ -439,12 +439,18 @@ class CassandraMessageStore implements MessageStore {
   }
 
   async editMessage(roomId: string, seq: number, body: string, editedAt: Date) {
-    return this.patch(roomId, seq, 'body = ?, edited_at = ?', [body, editedAt]);
+    return this.patch(roomId, seq, 'body = ?, edited_at = ?', [body, editedAt], {
+      body,
+      editedAt: editedAt.toISOString(),
+    });
   }
 
   async markMessageDeleted(roomId: string, seq: number, deletedAt: Date) {
     // Soft delete: the row stays (admins may read it); clients are sent no body.
-    return this.patch(roomId, seq, 'deleted_at = ?', [deletedAt]);
+    return this.patch(roomId, seq, 'deleted_at = ?', [deletedAt], {
+      deleted: true,
+      deletedAt: deletedAt.toISOString(),
+    });
   }
 
   async listMessagesOfUser(userId: string, before: UserMessagePosition | undefined, limit: number) {
@@ -476,7 +482,14 @@ class CassandraMessageStore implements MessageStore {
     return out;
   }
 
-  private async patch(roomId: string, seq: number, assignments: string, values: unknown[]) {
+  /** Updates both message tables; returns the message as written, without reading it back. */
+  private async patch(
+    roomId: string,
+    seq: number,
+    assignments: string,
+    values: unknown[],
+    applied: Partial<Message>,
+  ): Promise<Message | undefined> {
     const existing = await this.findMessage(roomId, seq);
     if (!existing) return undefined;
     // Both tables in one logged batch, so a moderator never sees an edit in one view only.
@@ -505,7 +518,7 @@ class CassandraMessageStore implements MessageStore {
       ],
       { ...idempotent, logged: true },
     );
-    return this.findMessage(roomId, seq);
+    return { ...existing, ...applied };
   }
 
   private async bucketsDescending(roomId: string, fromBucket?: number, limit = 10_000) {
