@@ -13,7 +13,10 @@ export interface ClientToServerEvents {
   'room:members': Req<{ roomId: string }, RoomMember[]>;
   'room:list': Req<Record<string, never>, RoomSummary[]>;
   'dm:open': Req<{ userId: string }, Room>;
-  'message:send': Req<{ roomId: string; clientMsgId: string; body: string }, Message>;
+  'message:send': Req<
+    { roomId: string; clientMsgId: string; body: string; attempt?: number },
+    Message
+  >;
   'message:edit': Req<{ roomId: string; seq: number; body: string }, Message>;
   'message:delete': Req<{ roomId: string; seq: number }, Message>;
   'history:fetch': Req<
