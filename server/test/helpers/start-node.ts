@@ -59,7 +59,7 @@ export function createTestCluster(env: Record<string, string> = {}) {
 
   async function boot(config: Config): Promise<TestNode> {
     const logger = createLogger(config);
-    const engine = createRedisEngine(config.redis!, logger);
+    const engine = createRedisEngine(config.redis!, logger, config.send);
     const stores = createCassandraStores(
       createCassandraClient(config.cassandra!, config.cassandra!.keyspace),
     );
@@ -107,7 +107,7 @@ export async function startEmbeddedNode(env: Record<string, string> = {}): Promi
     ...env,
   });
   const logger = createLogger(config);
-  const engine = createEmbeddedEngine();
+  const engine = createEmbeddedEngine(config.send);
   const stores = createMemoryStores();
   const app = createApp({ config, logger, stores, engine });
   const { url } = await app.listen();

@@ -1,6 +1,8 @@
 import type { Message } from '@parley/contract';
 import type cassandra from 'cassandra-driver';
+import { bindingWriteTimeMicros, bodyHash, type SendBinding, type SendKey } from '../../ports/send-binding';
 import { bucketOf } from '../buckets';
+import { WriteNotAppliedError } from '../write-errors';
 import type { MessageStore, UserMessagePosition } from '../types';
 import {
   type CassandraClient,
@@ -11,6 +13,7 @@ import {
   toNumber,
   types,
 } from './cassandra-client';
+import { certainlyNotApplied } from './write-outcome';
 
 type Row = cassandra.types.Row;
 
@@ -21,9 +24,13 @@ export class CassandraMessageStore implements MessageStore {
 
   async appendMessage(m: Message) {
     const bucket = bucketOf(m.seq);
-    // A logged batch makes the message and its dedupe record land together, so a
-    // retry after a crash either finds both or neither. Unset (not null) optional
-    // columns so no tombstones are written.
+    const hash = bodyHash(m.body);
+    // A logged batch makes the message and its binding (dedupe row) land together.
+    // Every attempt of one send writes the very same values with the same write time
+    // (from createdAt): a retry or a late batchlog replay is an idempotent rewrite and can
+    // never undo a later edit or delete (those are written with a later time). Unset (not
+    // null) optional columns so no tombstones are written.
+    const options = { ...idempotent, logged: true, timestamp: bindingWriteTimeMicros(m.createdAt) };
     await this.db.batch(
       [
         {
@@ -42,8 +49,16 @@ export class CassandraMessageStore implements MessageStore {
         },
         {
           query:
-            'INSERT INTO message_dedupe (room_id, sender_id, client_msg_id, seq, message_id) VALUES (?, ?, ?, ?, ?)',
-          params: [m.roomId, m.senderId, m.clientMsgId, Long.fromNumber(m.seq), m.id],
+            'INSERT INTO message_dedupe (room_id, sender_id, client_msg_id, seq, message_id, created_at, body_hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          params: [
+            m.roomId,
+            m.senderId,
+            m.clientMsgId,
+            Long.fromNumber(m.seq),
+            m.id,
+            new Date(m.createdAt),
+            hash,
+          ],
         },
         {
           query: 'INSERT INTO room_buckets (room_id, bucket) VALUES (?, ?)',
@@ -68,8 +83,49 @@ export class CassandraMessageStore implements MessageStore {
           params: [m.senderId, monthOf(m.createdAt)],
         },
       ],
-      { ...idempotent, logged: true },
+      options,
+    ).catch((err: unknown) => {
+      throw certainlyNotApplied(err) ? new WriteNotAppliedError(err) : err;
+    });
+  }
+
+  async decideSendBinding(key: SendKey, proposal: SendBinding): Promise<SendBinding> {
+    // A lightweight transaction (Paxos at LOCAL_SERIAL): of all attempts that reach here
+    // without a binding in Redis, exactly one decides; the others get its binding back.
+    // Its read phase also sees a row written by a plain (fast-path) batch once that batch
+    // reached a quorum; see docs/architecture.md for the one case it cannot see.
+    const rs = await this.db.execute(
+      'INSERT INTO message_dedupe (room_id, sender_id, client_msg_id, seq, message_id, created_at, body_hash) VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS',
+      [
+        key.roomId,
+        key.senderId,
+        key.clientMsgId,
+        Long.fromNumber(proposal.seq),
+        proposal.id,
+        new Date(proposal.createdAt),
+        proposal.bodyHash,
+      ],
+      prepared,
     );
+    const row = rs.first();
+    if (row.get('[applied]') === true) return proposal;
+    return {
+      seq: toNumber(row.get('seq')),
+      id: str(row.get('message_id')),
+      // Rows from before migration 0003 lack these; the caller then answers from the row.
+      createdAt: toIso(row.get('created_at')) ?? '',
+      bodyHash: str(row.get('body_hash')),
+    };
+  }
+
+  async findMessageAt(roomId: string, seq: number, id: string) {
+    const rs = await this.db.execute(
+      'SELECT * FROM messages WHERE room_id = ? AND bucket = ? AND seq = ? AND message_id = ?',
+      [roomId, Long.fromNumber(bucketOf(seq)), Long.fromNumber(seq), id],
+      prepared,
+    );
+    const row = rs.first();
+    return row ? toMessage(row) : undefined;
   }
 
   async findMessageByClientMsgId(roomId: string, senderId: string, clientMsgId: string) {
@@ -81,14 +137,7 @@ export class CassandraMessageStore implements MessageStore {
       )
     ).first();
     if (!row) return undefined;
-    const seq = toNumber(row.get('seq'));
-    const rs = await this.db.execute(
-      'SELECT * FROM messages WHERE room_id = ? AND bucket = ? AND seq = ? AND message_id = ?',
-      [roomId, Long.fromNumber(bucketOf(seq)), Long.fromNumber(seq), row.get('message_id')],
-      prepared,
-    );
-    const message = rs.first();
-    return message ? toMessage(message) : undefined;
+    return this.findMessageAt(roomId, toNumber(row.get('seq')), str(row.get('message_id')));
   }
 
   async findMessage(roomId: string, seq: number) {
