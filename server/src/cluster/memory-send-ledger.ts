@@ -63,9 +63,11 @@ export function createMemorySendLedger(timings: SendTimings = SEND_TIMING_DEFAUL
       if (!rooms.has(key.roomId)) {
         const latest = await seed();
         // Re-check after the await: another send may have seeded or bound meanwhile.
-        if (!rooms.has(key.roomId)) rooms.set(key.roomId, { counter: latest, unsettled: new Map() });
+        if (!rooms.has(key.roomId))
+          rooms.set(key.roomId, { counter: latest, unsettled: new Map() });
         const raced = live(k);
-        if (raced) return { state: 'existing', binding: { ...raced.binding }, stored: raced.stored };
+        if (raced)
+          return { state: 'existing', binding: { ...raced.binding }, stored: raced.stored };
       }
       const room = rooms.get(key.roomId)!;
       room.counter += 1;

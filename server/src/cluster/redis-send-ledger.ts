@@ -110,7 +110,12 @@ interface LedgerCommands {
     value: string,
     ttl: number,
   ): Promise<number>;
-  parleyStableSeq(counter: string, unsettled: string, now: number, maxAgeMs: number): Promise<number>;
+  parleyStableSeq(
+    counter: string,
+    unsettled: string,
+    now: number,
+    maxAgeMs: number,
+  ): Promise<number>;
 }
 
 export function encodeBinding(state: 'p' | 's', b: SendBinding): string {

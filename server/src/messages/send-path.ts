@@ -39,7 +39,11 @@ export function createSendPath(deps: NodeContext, publish: (message: Message) =>
   return async function send(req: SendRequest): Promise<Message> {
     const timer = metrics.sendLatency.startTimer();
     await consumeOrThrow(sendLimiter, req.senderId, 'sending too fast');
-    const key: SendKey = { roomId: req.roomId, senderId: req.senderId, clientMsgId: req.clientMsgId };
+    const key: SendKey = {
+      roomId: req.roomId,
+      senderId: req.senderId,
+      clientMsgId: req.clientMsgId,
+    };
     const hash = bodyHash(req.body);
     // Only a sender that says "first attempt" may skip the durable check when Redis has no
     // binding: any other attempt may have been stored before Redis lost its state.
@@ -191,9 +195,9 @@ export function createSendPath(deps: NodeContext, publish: (message: Message) =>
  * before body hashes were kept are compared with the stored body, unless it was edited.
  */
 function requireSameBody(binding: SendBinding, hash: string, current?: Message) {
-  const expected = binding.bodyHash || (current && !current.editedAt && !current.deleted
-    ? bodyHash(current.body)
-    : hash);
+  const expected =
+    binding.bodyHash ||
+    (current && !current.editedAt && !current.deleted ? bodyHash(current.body) : hash);
   if (expected === hash) return;
   throw new AppError('CONFLICT', 'this clientMsgId was already used for another message', {
     retryable: false,

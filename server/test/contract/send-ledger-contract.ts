@@ -146,8 +146,7 @@ export function describeSendLedgerContract(
         const seed = async () => 1;
         const retry = await sendBindings.bind(keyIn(room), proposal(), true, seed);
         expect(retry.state).toBe('reseeded-recently');
-        if (retry.state === 'reseeded-recently')
-          expect(retry.retryAfterMs).toBeGreaterThan(50_000);
+        if (retry.state === 'reseeded-recently') expect(retry.retryAfterMs).toBeGreaterThan(50_000);
         // A first attempt cannot have been stored before: it goes through, above the gap.
         const fresh = await sendBindings.bind(keyIn(room), proposal(), false, seed);
         expect(fresh).toMatchObject({ state: 'new', binding: { seq: 1 + 1_000 + 1 } });

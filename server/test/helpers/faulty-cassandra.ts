@@ -12,10 +12,7 @@ import type { CassandraClient } from '../../src/storage/cassandra/cassandra-clie
  * - 'unavailable': nothing is written, the coordinator refused it up front.
  */
 export type BatchFault =
-  | 'applied-then-timeout'
-  | 'timeout-not-applied'
-  | 'timeout-applied-later'
-  | 'unavailable';
+  'applied-then-timeout' | 'timeout-not-applied' | 'timeout-applied-later' | 'unavailable';
 
 function batchlogTimeout() {
   const err = new cassandra.errors.ResponseError(

@@ -49,8 +49,13 @@ describe('send path: uncertain writes are stored once', () => {
     return { onA, onB, readerSocket, room, inbox };
   }
 
-  const send = (socket: TestSocket, roomId: string, clientMsgId: string, body: string, attempt: number) =>
-    request(socket, 'message:send', { roomId, clientMsgId, body, attempt });
+  const send = (
+    socket: TestSocket,
+    roomId: string,
+    clientMsgId: string,
+    body: string,
+    attempt: number,
+  ) => request(socket, 'message:send', { roomId, clientMsgId, body, attempt });
 
   /** Rows as stored, without the read path's duplicate filter. */
   const storedRows = (roomId: string) => a.stores.messages.listMessagesAfter(roomId, 0, 100);

@@ -1,6 +1,11 @@
 import type { Message } from '@parley/contract';
 import type cassandra from 'cassandra-driver';
-import { bindingWriteTimeMicros, bodyHash, type SendBinding, type SendKey } from '../../ports/send-binding';
+import {
+  bindingWriteTimeMicros,
+  bodyHash,
+  type SendBinding,
+  type SendKey,
+} from '../../ports/send-binding';
 import { bucketOf } from '../buckets';
 import { WriteNotAppliedError } from '../write-errors';
 import type { MessageStore, UserMessagePosition } from '../types';
@@ -31,62 +36,64 @@ export class CassandraMessageStore implements MessageStore {
     // never undo a later edit or delete (those are written with a later time). Unset (not
     // null) optional columns so no tombstones are written.
     const options = { ...idempotent, logged: true, timestamp: bindingWriteTimeMicros(m.createdAt) };
-    await this.db.batch(
-      [
-        {
-          query:
-            'INSERT INTO messages (room_id, bucket, seq, message_id, sender_id, client_msg_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-          params: [
-            m.roomId,
-            Long.fromNumber(bucket),
-            Long.fromNumber(m.seq),
-            m.id,
-            m.senderId,
-            m.clientMsgId,
-            m.body,
-            new Date(m.createdAt),
-          ],
-        },
-        {
-          query:
-            'INSERT INTO message_dedupe (room_id, sender_id, client_msg_id, seq, message_id, created_at, body_hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          params: [
-            m.roomId,
-            m.senderId,
-            m.clientMsgId,
-            Long.fromNumber(m.seq),
-            m.id,
-            new Date(m.createdAt),
-            hash,
-          ],
-        },
-        {
-          query: 'INSERT INTO room_buckets (room_id, bucket) VALUES (?, ?)',
-          params: [m.roomId, Long.fromNumber(bucket)],
-        },
-        {
-          query:
-            'INSERT INTO messages_by_user (sender_id, month, created_at, message_id, room_id, seq, client_msg_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-          params: [
-            m.senderId,
-            monthOf(m.createdAt),
-            new Date(m.createdAt),
-            m.id,
-            m.roomId,
-            Long.fromNumber(m.seq),
-            m.clientMsgId,
-            m.body,
-          ],
-        },
-        {
-          query: 'INSERT INTO user_message_months (sender_id, month) VALUES (?, ?)',
-          params: [m.senderId, monthOf(m.createdAt)],
-        },
-      ],
-      options,
-    ).catch((err: unknown) => {
-      throw certainlyNotApplied(err) ? new WriteNotAppliedError(err) : err;
-    });
+    await this.db
+      .batch(
+        [
+          {
+            query:
+              'INSERT INTO messages (room_id, bucket, seq, message_id, sender_id, client_msg_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+            params: [
+              m.roomId,
+              Long.fromNumber(bucket),
+              Long.fromNumber(m.seq),
+              m.id,
+              m.senderId,
+              m.clientMsgId,
+              m.body,
+              new Date(m.createdAt),
+            ],
+          },
+          {
+            query:
+              'INSERT INTO message_dedupe (room_id, sender_id, client_msg_id, seq, message_id, created_at, body_hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+            params: [
+              m.roomId,
+              m.senderId,
+              m.clientMsgId,
+              Long.fromNumber(m.seq),
+              m.id,
+              new Date(m.createdAt),
+              hash,
+            ],
+          },
+          {
+            query: 'INSERT INTO room_buckets (room_id, bucket) VALUES (?, ?)',
+            params: [m.roomId, Long.fromNumber(bucket)],
+          },
+          {
+            query:
+              'INSERT INTO messages_by_user (sender_id, month, created_at, message_id, room_id, seq, client_msg_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+            params: [
+              m.senderId,
+              monthOf(m.createdAt),
+              new Date(m.createdAt),
+              m.id,
+              m.roomId,
+              Long.fromNumber(m.seq),
+              m.clientMsgId,
+              m.body,
+            ],
+          },
+          {
+            query: 'INSERT INTO user_message_months (sender_id, month) VALUES (?, ?)',
+            params: [m.senderId, monthOf(m.createdAt)],
+          },
+        ],
+        options,
+      )
+      .catch((err: unknown) => {
+        throw certainlyNotApplied(err) ? new WriteNotAppliedError(err) : err;
+      });
   }
 
   async decideSendBinding(key: SendKey, proposal: SendBinding): Promise<SendBinding> {
