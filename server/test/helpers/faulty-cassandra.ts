@@ -38,15 +38,17 @@ export function withBatchFaults(client: CassandraClient) {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (property !== 'batch' || typeof value !== 'function') return value;
-      return async (...args: Parameters<CassandraClient['batch']>) => {
+      // The promise form of batch (no callback), which is the only one the stores use.
+      const realBatch = value as (...args: unknown[]) => Promise<unknown>;
+      return async (...args: unknown[]) => {
         const fault = queue.shift();
         if (fault === 'unavailable') throw unavailable();
         if (fault === 'timeout-not-applied') throw batchlogTimeout();
         if (fault === 'timeout-applied-later') {
-          deferred.push(() => (value as CassandraClient['batch']).apply(target, args));
+          deferred.push(() => realBatch.apply(target, args));
           throw batchlogTimeout();
         }
-        const result: unknown = await (value as CassandraClient['batch']).apply(target, args);
+        const result = await realBatch.apply(target, args);
         if (fault === 'applied-then-timeout') throw batchlogTimeout();
         return result;
       };
