@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Message } from '@parley/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withBatchFaults } from '../helpers/faulty-cassandra';
-import { signUp } from '../helpers/http-client';
+import { get, signUp } from '../helpers/http-client';
 import { call, collect, request, socketPool, type TestSocket } from '../helpers/socket-client';
 import { createTestCluster, type TestNode } from '../helpers/start-node';
 
@@ -204,5 +204,43 @@ describe('send path: uncertain writes are stored once', () => {
       error: { code: 'CONFLICT', retryable: false },
     });
     expect((await storedRows(room.id)).map((m) => m.body)).toEqual(['first']);
+  });
+
+  it('history and the admin history hide a second stored copy of one send (from before the fix)', async () => {
+    const { onA, onB, room } = await setup('old-duplicates');
+    const sent = await call(onA, 'message:send', {
+      roomId: room.id,
+      clientMsgId: randomUUID(),
+      body: 'stored twice',
+      attempt: 1,
+    });
+    // What the old send path left behind: the same clientMsgId again under a new seq.
+    const copy: Message = { ...sent, seq: sent.seq + 1, id: randomUUID() };
+    await a.stores.messages.appendMessage(copy);
+    const after = await call(onB, 'message:send', {
+      roomId: room.id,
+      clientMsgId: randomUUID(),
+      body: 'next',
+      attempt: 1,
+    });
+    expect((await storedRows(room.id)).map((m) => m.seq)).toEqual([sent.seq, copy.seq, after.seq]);
+    for (const page of [
+      await call(onB, 'history:fetch', { roomId: room.id, after: 0 }),
+      await call(onB, 'history:fetch', { roomId: room.id }),
+    ])
+      expect(page.messages.map((m) => m.id).sort()).toEqual([sent.id, after.id].sort());
+
+    const admin = await signUp(a.url);
+    await a.stores.users.setUserRoles(admin.user.id, ['admin', 'user']);
+    const auth = { authorization: `Bearer ${admin.accessToken}` };
+    for (const order of ['asc', 'desc']) {
+      const res = await get(`${b.url}/admin/rooms/${room.id}/messages?order=${order}`, auth);
+      expect(res.status).toBe(200);
+      const ids = (res.body.messages as Message[]).map((m) => m.id);
+      expect(ids.sort()).toEqual([sent.id, after.id].sort());
+    }
+    const exported = await fetch(`${b.url}/admin/rooms/${room.id}/export`, { headers: auth });
+    const lines = (await exported.text()).trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as Message).id)).toEqual([sent.id, after.id]);
   });
 });
