@@ -72,9 +72,9 @@ export interface SendBindings {
   release(key: SendKey, binding: SendBinding): Promise<void>;
   /**
    * Replace our fresh binding with one decided durably earlier (found in Cassandra after
-   * this store lost it); our own seq becomes a hole.
+   * this store lost it); our own seq becomes a hole. `stored`: its message is readable.
    */
-  adopt(key: SendKey, ours: SendBinding, decided: SendBinding): Promise<void>;
+  adopt(key: SendKey, ours: SendBinding, decided: SendBinding, stored: boolean): Promise<void>;
 }
 
 /** Timings of the send path; see docs/architecture.md ("The send path"). */

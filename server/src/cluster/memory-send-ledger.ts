@@ -94,9 +94,9 @@ export function createMemorySendLedger(timings: SendTimings = SEND_TIMING_DEFAUL
       if (entry && !entry.stored && same(entry.binding, binding)) bindings.delete(k);
       rooms.get(key.roomId)?.unsettled.delete(binding.seq);
     },
-    async adopt(key, ours, decided) {
+    async adopt(key, ours, decided, stored) {
       rooms.get(key.roomId)?.unsettled.delete(ours.seq);
-      put(keyOf(key), decided, false);
+      put(keyOf(key), decided, stored);
     },
   };
 

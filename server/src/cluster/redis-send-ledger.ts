@@ -214,12 +214,12 @@ export function createRedisSendLedger(
         encodeBinding('p', binding),
       );
     },
-    async adopt(key, ours, decided) {
+    async adopt(key, ours, decided, stored) {
       await redis.parleyAdopt(
         bindingKey(key),
         room(key.roomId).unsettled,
         ours.seq,
-        encodeBinding('p', decided),
+        encodeBinding(stored ? 's' : 'p', decided),
         ttl,
       );
     },

@@ -88,9 +88,9 @@ export function createSendPath(deps: NodeContext, publish: (message: Message) =>
       const decided = await decideDurably(key, binding);
       if (decided !== binding) {
         metrics.duplicateSends.inc();
-        await bindings.adopt(key, binding, decided).catch(() => undefined);
+        const current = await readBound(key, decided);
+        await bindings.adopt(key, binding, decided, current !== undefined).catch(() => undefined);
         binding = decided;
-        const current = await readBound(key, binding);
         if (current) {
           requireSameBody(binding, hash, current);
           return replay(current);

@@ -127,12 +127,21 @@ export function describeSendLedgerContract(
       const ours = await sendBindings.bind(key, proposal(), true, seedZero);
       if (ours.state !== 'new') throw new Error('expected a new binding');
       const decided = { seq: 7, ...proposal() };
-      await sendBindings.adopt(key, ours.binding, decided);
+      await sendBindings.adopt(key, ours.binding, decided, false);
       expect(await sequences.stableSeq(room)).toBe(1);
       expect(await sendBindings.bind(key, proposal(), true, seedZero)).toEqual({
         state: 'existing',
         binding: decided,
         stored: false,
+      });
+      // Adopted with its message already readable: later retries answer from the row.
+      const other = keyIn(room);
+      const fresh = await sendBindings.bind(other, proposal(), true, seedZero);
+      if (fresh.state !== 'new') throw new Error('expected a new binding');
+      await sendBindings.adopt(other, fresh.binding, decided, true);
+      expect(await sendBindings.bind(other, proposal(), true, seedZero)).toMatchObject({
+        state: 'existing',
+        stored: true,
       });
     });
 
