@@ -13,6 +13,7 @@
  * Prints p50/p99/mean per path. Figures, never assertions: see docs/benchmarks.md.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -108,6 +109,9 @@ async function main() {
     if (!created.ok) throw new Error('room:create failed');
     const roomId = created.data.id;
 
+    const loadBefore = loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
     const timings: Record<PathName, number[]> = { fast: [], 'retry-stored': [], lwt: [] };
     const warmup = 20;
     for (let i = 0; i < sends + warmup; i++) {
@@ -127,6 +131,12 @@ async function main() {
       }
     }
     console.log(`[send-path] ${sends} sequential sends per path, emit → ack, one node`);
+    // The figures only mean something on a quiet machine: print how busy it was.
+    console.log(
+      `[send-path] load avg ${loadBefore} -> ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
     console.log('path           p50 ms  p99 ms  mean ms');
     for (const path of PATHS) {
       const sorted = [...timings[path]].sort((x, y) => x - y);
