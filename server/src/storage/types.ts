@@ -69,6 +69,7 @@ export interface MessageStore {
    * Decides the binding of a send durably (compare-and-set on the dedupe record): returns
    * `proposal` when no binding existed, else the existing one. Used when the fast binding
    * store may have lost it. createdAt/bodyHash are '' for records older than the field.
+   * Rejects like appendMessage: WriteNotAppliedError only when nothing was decided.
    */
   decideSendBinding(key: SendKey, proposal: SendBinding): Promise<SendBinding>;
   /** The message of one binding (seq and id), in its current state. */

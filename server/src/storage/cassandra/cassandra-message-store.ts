@@ -101,19 +101,24 @@ export class CassandraMessageStore implements MessageStore {
     // without a binding in Redis, exactly one decides; the others get its binding back.
     // Its read phase also sees a row written by a plain (fast-path) batch once that batch
     // reached a quorum; see docs/architecture.md for the one case it cannot see.
-    const rs = await this.db.execute(
-      'INSERT INTO message_dedupe (room_id, sender_id, client_msg_id, seq, message_id, created_at, body_hash) VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS',
-      [
-        key.roomId,
-        key.senderId,
-        key.clientMsgId,
-        Long.fromNumber(proposal.seq),
-        proposal.id,
-        new Date(proposal.createdAt),
-        proposal.bodyHash,
-      ],
-      prepared,
-    );
+    const rs = await this.db
+      .execute(
+        'INSERT INTO message_dedupe (room_id, sender_id, client_msg_id, seq, message_id, created_at, body_hash) VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS',
+        [
+          key.roomId,
+          key.senderId,
+          key.clientMsgId,
+          Long.fromNumber(proposal.seq),
+          proposal.id,
+          new Date(proposal.createdAt),
+          proposal.bodyHash,
+        ],
+        prepared,
+      )
+      .catch((err: unknown) => {
+        // A Paxos round that timed out may still have committed our proposal.
+        throw certainlyNotApplied(err) ? new WriteNotAppliedError(err) : err;
+      });
     const row = rs.first();
     if (row.get('[applied]') === true) return proposal;
     return {
