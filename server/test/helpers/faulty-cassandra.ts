@@ -37,7 +37,9 @@ export function withBatchFaults(client: CassandraClient) {
   const proxy = new Proxy(client, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
-      if (property !== 'batch' || typeof value !== 'function') return value;
+      if (typeof value !== 'function') return value;
+      if (property === 'execute') return executeWithFaults(target, value);
+      if (property !== 'batch') return value;
       // The promise form of batch (no callback), which is the only one the stores use.
       const realBatch = value as (...args: unknown[]) => Promise<unknown>;
       return async (...args: unknown[]) => {
@@ -54,8 +56,32 @@ export function withBatchFaults(client: CassandraClient) {
       };
     },
   });
+  /** The send-binding lightweight transaction runs the real Paxos round, then times out. */
+  function executeWithFaults(target: CassandraClient, value: unknown) {
+    const realExecute = value as (...args: unknown[]) => Promise<unknown>;
+    return async (...args: unknown[]) => {
+      const query = args[0];
+      const isBindingLwt =
+        typeof query === 'string' &&
+        query.includes('message_dedupe') &&
+        query.includes('IF NOT EXISTS');
+      if (!isBindingLwt || lwtFaults === 0) return realExecute.apply(target, args);
+      lwtFaults--;
+      await realExecute.apply(target, args);
+      throw Object.assign(batchlogTimeout(), {
+        writeType: 'CAS',
+        message: 'CAS operation timed out',
+      });
+    };
+  }
+  let lwtFaults = 0;
+
   return {
     client: proxy,
+    /** The next `n` binding LWTs are decided, then reported as timed out. */
+    failBindingLwts: (n: number) => {
+      lwtFaults += n;
+    },
     /** Queues faults for the next batches this client runs. */
     inject: (...faults: BatchFault[]) => queue.push(...faults),
     /** Lands the batches held back by 'timeout-applied-later' (the batchlog replay). */

@@ -206,6 +206,27 @@ describe('send path: uncertain writes are stored once', () => {
     expect((await storedRows(room.id)).map((m) => m.body)).toEqual(['first']);
   });
 
+  it('a retry whose lightweight transaction timed out after deciding keeps that decision', async () => {
+    const { onA, onB, room } = await setup('lwt-timeout');
+    const clientMsgId = randomUUID();
+    // A retry Redis has no binding for goes through the LWT; its outcome is uncertain.
+    faultyA().failBindingLwts(1);
+    expect(await send(onA, room.id, clientMsgId, 'paxos', 2)).toMatchObject({
+      ok: false,
+      error: { code: 'UNAVAILABLE', retryable: true },
+    });
+    const retry = await send(onB, room.id, clientMsgId, 'paxos', 3);
+    if (!retry.ok) throw new Error('the retry must succeed');
+    const durable = await b.stores.messages.decideSendBinding(
+      { roomId: room.id, senderId: retry.data.senderId, clientMsgId },
+      { seq: 999_999, id: randomUUID(), createdAt: new Date().toISOString(), bodyHash: 'x' },
+    );
+    expect(durable).toMatchObject({ seq: retry.data.seq, id: retry.data.id });
+    expect((await storedRows(room.id)).map((m) => [m.seq, m.id])).toEqual([
+      [retry.data.seq, retry.data.id],
+    ]);
+  });
+
   it('history and the admin history hide a second stored copy of one send (from before the fix)', async () => {
     const { onA, onB, room } = await setup('old-duplicates');
     const sent = await call(onA, 'message:send', {
