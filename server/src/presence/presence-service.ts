@@ -219,8 +219,8 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     },
 
     /**
-     * `presence:query`: by room (members only) or by ids (≤ limit). Online users come first,
-     * then at most `limit` in all. With PRESENCE_VISIBILITY=shared-room (the default) a user's
+     * `presence:query`: by room (members only; online members first, at most `limit`) or by
+     * ids (≤ limit, in the order asked). With PRESENCE_VISIBILITY=shared-room (the default) a user's
      * presence and last-seen are visible only to users who share a room with them: ids that
      * do not are left out of the answer.
      */
@@ -241,11 +241,13 @@ export function createPresenceService(deps: PresenceServiceDeps) {
         throw new AppError('UNAVAILABLE', 'presence is temporarily unavailable');
       }
       const all = ids.map((userId, i) => ({ userId, online: statuses[i] === true }));
-      // Online first at every size, so a client can show "who is here" from the head.
-      const entries = [...all.filter((e) => e.online), ...all.filter((e) => !e.online)].slice(
-        0,
-        limits.presenceQueryMaxIds,
-      );
+      // A room's answer lists online members first at every size ("who is here" from the
+      // head); an id query answers in the order asked.
+      const entries = (
+        q.roomId !== undefined
+          ? [...all.filter((e) => e.online), ...all.filter((e) => !e.online)]
+          : all
+      ).slice(0, limits.presenceQueryMaxIds);
       const result: Presence[] = [];
       await forEachLimited(entries, CONCURRENCY, async ({ userId, online }) => {
         if (online) return;

@@ -86,6 +86,6 @@ export function answerUnknownEvents(ctx: Pick<RequestContext, 'socket' | 'metric
     const error = new AppError('NOT_FOUND', `unknown event: ${name}`);
     const { reply } = splitArgs(args);
     if (reply) reply({ ok: false, error: toErrorBody(error).body });
-    else socket.emit('error:raised', { code: 'NOT_FOUND', message: error.message });
+    else socket.emit('error:raised', { code: 'NOT_FOUND', message: error.message, event: name });
   });
 }
