@@ -17,6 +17,8 @@ function rawEmit(socket: TestSocket, event: string, ...args: unknown[]): Promise
 }
 
 const ackBytes = (ack: unknown) => Buffer.byteLength(JSON.stringify(ack), 'utf8');
+/** The contract's cap on an error ack (limits.errorAckMaxBytes), stated here as a number too. */
+const ERROR_ACK_CAP = 4096;
 
 /** What a careless or hostile socket client found (issue 12): every emit is answered, briefly. */
 describe('socket protocol hardening (two nodes)', () => {
@@ -39,7 +41,7 @@ describe('socket protocol hardening (two nodes)', () => {
     for (const event of ['message:send', 'room:create', 'delivery:ack', 'presence:query']) {
       const ack = (await rawEmit(s, event, blob)) as Ack<unknown>;
       expect(ack).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
-      expect(ackBytes(ack)).toBeLessThanOrEqual(limits.errorAckMaxBytes);
+      expect(ackBytes(ack)).toBeLessThanOrEqual(ERROR_ACK_CAP);
     }
     const nested = (await rawEmit(s, 'message:send', {
       roomId: blob,
@@ -48,7 +50,8 @@ describe('socket protocol hardening (two nodes)', () => {
       extra: blob,
     })) as Ack<unknown>;
     expect(nested).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
-    expect(ackBytes(nested)).toBeLessThanOrEqual(limits.errorAckMaxBytes);
+    expect(ackBytes(nested)).toBeLessThanOrEqual(ERROR_ACK_CAP);
+    expect(limits.errorAckMaxBytes).toBe(ERROR_ACK_CAP);
   });
 
   it('answers unknown events, callback-only emits and auth:refresh without a callback', async () => {
@@ -118,8 +121,12 @@ describe('socket protocol hardening (two nodes)', () => {
     });
     const results = [];
     for (let i = 0; i < 25; i++)
-      results.push(await request(s1, 'message:edit', { roomId: room.id, seq: msg.seq, body: `v${i}` }));
-    expect(results.filter((r) => !r.ok && r.error.code === 'RATE_LIMITED').length).toBeGreaterThan(0);
+      results.push(
+        await request(s1, 'message:edit', { roomId: room.id, seq: msg.seq, body: `v${i}` }),
+      );
+    expect(results.filter((r) => !r.ok && r.error.code === 'RATE_LIMITED').length).toBeGreaterThan(
+      0,
+    );
   });
 
   it('room:create is rate limited per user', async () => {

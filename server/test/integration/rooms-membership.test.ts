@@ -60,7 +60,10 @@ describe('room membership across three nodes', () => {
     const removed = collect(sm, 'room:removed');
     await call(sm, 'room:join', { roomId: room.id });
     expect(
-      await deleteAs(`${url(2)}/admin/rooms/${room.id}/members/${member.user.id}`, admin.accessToken),
+      await deleteAs(
+        `${url(2)}/admin/rooms/${room.id}/members/${member.user.id}`,
+        admin.accessToken,
+      ),
     ).toBe(200);
     await removed.until((items) => items.some((r) => r.roomId === room.id));
     expect(removed.items).toContainEqual({ roomId: room.id, reason: 'kicked' });
