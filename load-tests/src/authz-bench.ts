@@ -9,6 +9,9 @@
  *
  *   npm run bench:authz -w load-tests -- [--redis redis://127.0.0.1:6390] [--cassandra 127.0.0.1:9042]
  *     [--senders 8] [--messages 300] [--settings 0,2000]
+ *
+ * It migrates a fresh keyspace `bench_authz_<random>` and leaves it behind (drop it with
+ * `DROP KEYSPACE` when done; it holds only the bench's throwaway users and messages).
  */
 import { randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';

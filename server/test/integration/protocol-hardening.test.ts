@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Ack, limits } from '@parley/contract';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signUp } from '../helpers/http-client';
 import { call, collect, request, socketPool, type TestSocket } from '../helpers/socket-client';
 import { createTestCluster, type TestNode } from '../helpers/start-node';
@@ -127,6 +127,27 @@ describe('socket protocol hardening (two nodes)', () => {
     expect(results.filter((r) => !r.ok && r.error.code === 'RATE_LIMITED').length).toBeGreaterThan(
       0,
     );
+  });
+
+  it('presence:query { roomId } lists online members first in a small room', async () => {
+    const offline = await Promise.all([0, 1, 0, 1, 0].map((i) => signUp(url(i))));
+    const [alice, bob] = await Promise.all([signUp(url(0)), signUp(url(1))]);
+    const sa = await pool.open(url(0), alice.accessToken);
+    await pool.open(url(1), bob.accessToken);
+    const room = await call(sa, 'room:create', {
+      name: 'who is here',
+      memberIds: [...offline.map((u) => u.user.id), bob.user.id],
+    });
+    // Both sockets register presence asynchronously right after connecting.
+    await vi.waitFor(async () => {
+      const answer = await call(sa, 'presence:query', { roomId: room.id });
+      expect(answer).toHaveLength(7);
+      expect(answer.slice(0, 2).map((p) => p.status)).toEqual(['online', 'online']);
+      expect(new Set(answer.slice(0, 2).map((p) => p.userId))).toEqual(
+        new Set([alice.user.id, bob.user.id]),
+      );
+      expect(answer.slice(2).every((p) => p.status === 'offline')).toBe(true);
+    });
   });
 
   it('room:create is rate limited per user', async () => {
