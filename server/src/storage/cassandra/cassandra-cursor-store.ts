@@ -15,7 +15,7 @@ type Row = cassandra.types.Row;
 
 /**
  * Cursors live in room_cursors, partitioned by room (receipts read one partition). Plain
- * writes with ordinary timestamps: see 0003_join_policy_and_receipts.cql for why the old
+ * writes with ordinary timestamps: see 0004_join_policy_and_receipts.cql for why the old
  * USING TIMESTAMP = seq scheme was dropped.
  */
 export class CassandraCursorStore implements CursorStore {
