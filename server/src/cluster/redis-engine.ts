@@ -1,5 +1,5 @@
+import type { EventEmitter } from 'node:events';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Message } from '@parley/contract';
 import type { Config } from '../config/load-config';
@@ -7,6 +7,8 @@ import type { Logger } from '../observability/logger';
 import { createRedisPresence } from '../presence/redis-presence';
 import type { ClaimResult, Engine } from './engine';
 import { CLAIM_DONE_SECONDS, CLAIM_IN_FLIGHT_SECONDS } from './engine';
+import { openRedis, type RedisClient } from './redis-client';
+import { redisKeys } from './redis-keys';
 import { createRedisSequences } from './redis-sequences';
 
 type RedisConfig = NonNullable<Config['redis']>;
@@ -18,27 +20,29 @@ if v then return v end
 redis.call('SET', KEYS[1], '', 'EX', ARGV[1])
 return false`;
 
-interface ParleyRedis extends Redis {
+type ParleyRedis = RedisClient & {
   parleyClaimSend(key: string, ttl: number): Promise<string | null>;
-}
+};
 
 /** The cluster engine: Redis pub/sub adapter, Redis counters, limits and claims. */
 export function createRedisEngine(config: RedisConfig, logger: Logger): Engine {
   const prefix = config.keyPrefix;
+  const keys = redisKeys(prefix);
   const options = { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: false };
-  const cmd = new Redis(config.url, options) as ParleyRedis;
+  const cmd = openRedis(config, options) as ParleyRedis;
   cmd.defineCommand('parleyClaimSend', { numberOfKeys: 1, lua: CLAIM_SEND });
   // Pub/sub needs connections of its own. The subscriber reconnects forever; the
   // publisher gives up on a publish quickly, because the adapter fires publishes without
   // awaiting them and a late rejection would be unhandled (see swallowPublishErrors).
-  const pub = swallowPublishErrors(new Redis(config.url, { maxRetriesPerRequest: 1 }), logger);
-  const sub = new Redis(config.url);
+  const pub = swallowPublishErrors(openRedis(config, { maxRetriesPerRequest: 1 }), logger);
+  const sub = openRedis(config, { sharded: config.adapter === 'sharded' });
   for (const [name, client] of [
     ['command', cmd],
     ['publish', pub],
     ['subscribe', sub],
   ] as const) {
-    client.on('error', (err: Error) =>
+    // Redis and Cluster overload `on` differently; both are EventEmitters.
+    (client as EventEmitter).on('error', (err: Error) =>
       logger.warn({ err: err.message, client: name }, 'redis connection error'),
     );
   }
@@ -48,9 +52,9 @@ export function createRedisEngine(config: RedisConfig, logger: Logger): Engine {
     attach(io, onResync) {
       io.adapter(
         config.adapter === 'sharded'
-          ? createShardedAdapter(pub, sub, { channelPrefix: `${prefix}sio` })
+          ? createShardedAdapter(pub, sub, { channelPrefix: keys.adapterChannel })
           : createAdapter(pub, sub, {
-              key: `${prefix}sio`,
+              key: keys.adapterChannel,
               publishOnSpecificResponseChannel: true,
             }),
       );
@@ -69,7 +73,7 @@ export function createRedisEngine(config: RedisConfig, logger: Logger): Engine {
     createRateLimiter: ({ keyPrefix, points, durationSeconds }) =>
       new RateLimiterRedis({
         storeClient: cmd,
-        keyPrefix: `${prefix}rl:${keyPrefix}`,
+        keyPrefix: keys.rateLimit(keyPrefix),
         points,
         duration: durationSeconds,
         // Redis down must not lock everyone out nor lift every limit: fall back to a per-node limit.
@@ -110,7 +114,7 @@ export function createRedisEngine(config: RedisConfig, logger: Logger): Engine {
  * a Node process). A lost publish costs nothing extra: when the subscriber reconnects,
  * every node tells its sockets to resync from history anyway.
  */
-function swallowPublishErrors(client: Redis, logger: Logger): Redis {
+function swallowPublishErrors<C extends RedisClient>(client: C, logger: Logger): C {
   return new Proxy(client, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);

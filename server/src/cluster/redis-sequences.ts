@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { SequenceAllocator } from './engine';
+import type { RedisClient } from './redis-client';
+import { redisKeys } from './redis-keys';
 import { IN_FLIGHT_SEQ_MAX_AGE_MS, RESEED_GAP } from './engine';
 
 // KEYS: counter, in-flight set. ARGV: now (ms), in-flight set idle TTL (ms).
@@ -44,16 +45,16 @@ interface SequenceCommands {
 
 /** Per-room counters in Redis (one round trip per seq), re-seeded from Cassandra when lost. */
 export function createRedisSequences(
-  client: Redis,
+  client: RedisClient,
   prefix: string,
   maxInFlightAgeMs = IN_FLIGHT_SEQ_MAX_AGE_MS,
 ): SequenceAllocator {
   client.defineCommand('parleyNextSeq', { numberOfKeys: 2, lua: NEXT_SEQ });
   client.defineCommand('parleyStableSeq', { numberOfKeys: 2, lua: STABLE_SEQ });
-  const redis = client as Redis & SequenceCommands;
-  // The hash tag keeps both keys of a room in one Redis Cluster slot, as Lua requires.
-  const keys = (roomId: string) =>
-    [`${prefix}seq:{${roomId}}`, `${prefix}seq-inflight:{${roomId}}`] as const;
+  const redis = client as RedisClient & SequenceCommands;
+  // Both keys carry the room's hash tag: one Redis Cluster slot, as Lua requires.
+  const names = redisKeys(prefix);
+  const keys = (roomId: string) => [names.seq(roomId), names.seqInFlight(roomId)] as const;
   const idleTtl = maxInFlightAgeMs * 4;
 
   return {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
+import { openRedis } from '../../src/cluster/redis-client';
 import { createRedisSequences } from '../../src/cluster/redis-sequences';
 import { testServices } from '../helpers/services';
 import { describeSequencesContract } from './sequences-contract';
 
-const client = new Redis(testServices().redisUrl);
+const client = openRedis(testServices().redisTarget);
 const prefix = `t${randomBytes(4).toString('hex')}:`;
 afterAll(() => client.quit());
 

@@ -42,7 +42,7 @@ export function createTestCluster(env: Record<string, string> = {}) {
       PORT: '0',
       NODE_ID: `test-node-${++counter}`,
       LOG_LEVEL: process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent',
-      REDIS_URL: services.redisUrl,
+      ...services.redisEnv,
       REDIS_KEY_PREFIX: prefix,
       CASSANDRA_CONTACT_POINTS: services.cassandraContactPoints.join(','),
       CASSANDRA_KEYSPACE: inject('keyspace'),
