@@ -4,13 +4,13 @@
  * (2 nodes, history on), measured side by side by one load generator spread over
  * several processes, in interleaved rounds. See docs/benchmarks.md ("Peer benchmark").
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds } from './lib/proc-stats';
+import { cpuOf, drive, findCassandraPid, median } from './peers/bench-lib';
 import { markdownTable, svgLinesChart, textTable } from './lib/report';
 import { percentile, Samples } from './lib/stats';
 import { ensureCentrifugo, newSecrets, removeWorkDir } from './peers/centrifugo';
@@ -59,57 +59,6 @@ export interface Measurement {
   generatorCpuPct: number;
   bytesPerDelivery: number;
   load1: number;
-}
-
-/** Sends at `rate` msg/s for `seconds` on an open-loop schedule; collects ack times. */
-async function drive(
-  sys: System,
-  rate: number,
-  seconds: number,
-  tag: string,
-  size: number,
-  acks: Samples,
-) {
-  const total = Math.round(rate * seconds);
-  const start = performance.now() + 20;
-  let sent = 0;
-  let acked = 0;
-  let errors = 0;
-  let firstError: string | undefined;
-  const pending = new Set<Promise<void>>();
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
-    while (sent < due) {
-      const n = sent++;
-      const t0 = performance.now();
-      const p: Promise<void> = sys
-        .publish(makeBody(now(), tag, n, size))
-        .then(
-          () => {
-            acked++;
-            acks.push(performance.now() - t0);
-          },
-          (err: unknown) => {
-            errors++;
-            firstError ??= err instanceof Error ? err.message : String(err);
-          },
-        )
-        .finally(() => pending.delete(p));
-      pending.add(p);
-    }
-    await sleep(Math.max(1, start + ((sent + 0) / rate) * 1000 - performance.now()));
-  }
-  return {
-    sent,
-    settle: async (timeoutMs: number) => {
-      await Promise.race([Promise.all(pending), sleep(timeoutMs)]);
-      return { acked, errors, firstError };
-    },
-  };
-}
-
-function cpuOf(pids: number[]) {
-  return pids.reduce((a, pid) => a + (cpuSeconds(pid) ?? 0), 0);
 }
 
 async function main() {
@@ -352,28 +301,6 @@ async function measure(
   };
 }
 
-/** The process listening on the Cassandra contact point (others may run more nodes). */
-function findCassandraPid(contactPoint: string): number | undefined {
-  const [host, port = '9042'] = contactPoint.split(':');
-  try {
-    const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
-    for (const line of out.split('\n')) {
-      if (!line.includes(`${host}:${port}`)) continue;
-      const pid = /pid=(\d+)/.exec(line)?.[1];
-      if (pid) return Number(pid);
-    }
-  } catch {
-    // no ss, or no permission: Cassandra CPU is then not reported
-  }
-  return undefined;
-}
-
-const median = (xs: number[]) => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 
 function report(

@@ -16,6 +16,8 @@ import { join } from 'node:path';
 export const CENTRIFUGO_MODULE = 'github.com/centrifugal/centrifugo/v6';
 export const CENTRIFUGO_VERSION = 'v6.9.1';
 export const CHANNEL = 'chat:room';
+/** Room r's channel (room 0 is CHANNEL), for benches with several rooms. */
+export const channelFor = (room: number) => (room === 0 ? CHANNEL : `${CHANNEL}${room}`);
 
 export function ensureCentrifugo(cacheDir: string, log: (line: string) => void): string {
   const binDir = join(cacheDir, 'bin');
@@ -139,11 +141,11 @@ export async function startCentrifugo(
 }
 
 /** Publishes through the HTTP API; resolves when Centrifugo answered (stored + broadcast). */
-export async function publish(node: CentrifugoNode, apiKey: string, body: string) {
+export async function publish(node: CentrifugoNode, apiKey: string, body: string, room = 0) {
   const res = await fetch(`${node.url}/api/publish`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
-    body: JSON.stringify({ channel: CHANNEL, data: { body } }),
+    body: JSON.stringify({ channel: channelFor(room), data: { body } }),
   });
   const reply = (await res.json()) as { error?: { message: string } };
   if (!res.ok || reply.error)
@@ -151,11 +153,11 @@ export async function publish(node: CentrifugoNode, apiKey: string, body: string
 }
 
 /** One history page (newest `limit` publications), like a client catching up. */
-export async function history(node: CentrifugoNode, apiKey: string, limit: number) {
+export async function history(node: CentrifugoNode, apiKey: string, limit: number, room = 0) {
   const res = await fetch(`${node.url}/api/history`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
-    body: JSON.stringify({ channel: CHANNEL, limit, reverse: true }),
+    body: JSON.stringify({ channel: channelFor(room), limit, reverse: true }),
   });
   if (!res.ok) throw new Error(`history: ${res.status}`);
   await res.json();

@@ -17,8 +17,8 @@ import {
 } from '../lib/nodes';
 import { mapLimit } from '../lib/stats';
 import {
-  CHANNEL,
   type CentrifugoNode,
+  channelFor,
   type CentrifugoSecrets,
   centrifugoConfig,
   connectionToken,
@@ -295,6 +295,8 @@ export async function startCentrifugoSystem(o: {
   ports: number[];
   redisUrl?: string;
   runId: string;
+  /** Subscriber i subscribes to room i mod rooms. */
+  rooms?: number;
 }): Promise<System> {
   const key: SystemKey = o.redisUrl ? 'cf-redis' : 'cf-memory';
   const nodes: CentrifugoNode[] = [];
@@ -318,10 +320,10 @@ export async function startCentrifugoSystem(o: {
       wire: 'centrifugo',
       url: `${wsUrl(node(i).url)}/connection/websocket`,
       token: connectionToken(o.secrets.hmacSecret, `u${i}`),
-      channel: CHANNEL,
+      channel: channelFor(i % (o.rooms ?? 1)),
     }),
-    publish: (body) => centrifugoPublish(node(n++), o.secrets.apiKey, body),
-    historyPage: (limit) => centrifugoHistory(node(n++), o.secrets.apiKey, limit),
+    publish: (body, room = 0) => centrifugoPublish(node(n++), o.secrets.apiKey, body, room),
+    historyPage: (limit, room = 0) => centrifugoHistory(node(n++), o.secrets.apiKey, limit, room),
     async stop() {
       await Promise.all(nodes.map((x) => kill(x.child)));
     },
