@@ -123,6 +123,20 @@ async function run(
     stops.push(() => s.stop());
     systems.push(s);
   }
+  if (want.has('embedded-js-ws')) {
+    const s = await startParley({
+      repoRoot,
+      runId,
+      nodes: 1,
+      users: maxSubs,
+      senders: opts.senders,
+      rooms: 1,
+      log,
+      jsWs: true,
+    });
+    stops.push(() => s.stop());
+    systems.push(s);
+  }
   if (want.has('cluster')) {
     const redis = await startRedis(opts.redisPort);
     stops.push(() => redis.stop());
@@ -373,7 +387,11 @@ function report(
     ['embedded', 'bare'],
     ['cluster', 'cf-redis'],
     ['embedded', 'cf-memory'],
-  ];
+    ['embedded', 'embedded-js-ws'],
+  ].filter(([a, b]) => systems.includes(a as SystemKey) && systems.includes(b as SystemKey)) as [
+    SystemKey,
+    SystemKey,
+  ][];
   const ratios: string[][] = [
     ['subs×msg/s', ...pairs.flatMap(([a, b]) => [`${a}/${b} p99`, `${a}/${b} CPU`])],
   ];
@@ -404,6 +422,7 @@ function report(
     cluster: '#d33',
     'cf-memory': '#58c',
     'cf-redis': '#e90',
+    'embedded-js-ws': '#7b5',
   };
   const svg = svgLinesChart({
     title: `p99 delivery latency, median of ${opts.rounds} round(s) (${startedAt.toISOString()})`,

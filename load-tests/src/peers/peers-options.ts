@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { SYSTEM_KEYS, type SystemKey } from './systems';
+import { SYSTEM_KEYS, type SystemKey, VARIANT_KEYS } from './systems';
 
 export interface PeersOptions {
   steps: { subs: number; rate: number }[];
@@ -28,7 +28,8 @@ interleaved rounds, all subscribers in one room/channel. See docs/benchmarks.md.
   --rounds N       interleaved rounds (every system once per step per round)   (default 3)
   --duration S     measured seconds per step and system                       (default 10)
   --warmup S       unmeasured seconds before each measurement                 (default 2)
-  --systems LIST   subset of ${SYSTEM_KEYS.join(',')}                (default all)
+  --systems LIST   subset of ${SYSTEM_KEYS.join(',')}                (default all),
+                   plus variants ${VARIANT_KEYS.join(',')} (ws without native addons)
   --workers N      load-generator processes holding the subscribers           (default 4)
   --size N         message body bytes                                         (default 100)
   --senders N      publisher connections per Socket.IO system                 (default 5)
@@ -79,7 +80,7 @@ export function parsePeersOptions(argv: string[], defaultOut: string): PeersOpti
   });
   const systems = values.systems.split(',').map((s) => s.trim());
   for (const s of systems)
-    if (!(SYSTEM_KEYS as readonly string[]).includes(s))
+    if (![...SYSTEM_KEYS, ...VARIANT_KEYS].includes(s as SystemKey))
       throw new Error(`--systems: unknown "${s}" (known: ${SYSTEM_KEYS.join(', ')})`);
   if (!/^(127\.\d+\.\d+\.\d+|localhost)(:\d+)?$/.test(values.cassandra))
     throw new Error('--cassandra must be a loopback address');

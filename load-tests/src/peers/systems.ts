@@ -43,10 +43,17 @@ export interface System {
 }
 
 export const SYSTEM_KEYS = ['bare', 'embedded', 'cluster', 'cf-memory', 'cf-redis'] as const;
-export type SystemKey = (typeof SYSTEM_KEYS)[number];
+/**
+ * Variants for before/after comparisons in one run (not in the default set):
+ * `embedded-js-ws` is Parley embedded with ws's native addons (bufferutil,
+ * utf-8-validate) switched off by ws's own env switches, i.e. the code before they were added.
+ */
+export const VARIANT_KEYS = ['embedded-js-ws'] as const;
+export type SystemKey = (typeof SYSTEM_KEYS)[number] | (typeof VARIANT_KEYS)[number];
 export const SYSTEM_LABELS: Record<SystemKey, string> = {
   bare: 'bare Socket.IO',
   embedded: 'Parley embedded',
+  'embedded-js-ws': 'Parley embedded, ws without native addons',
   cluster: 'Parley cluster (2 nodes)',
   'cf-memory': 'Centrifugo memory',
   'cf-redis': 'Centrifugo Redis (2 nodes)',
@@ -156,10 +163,12 @@ export interface ParleyOptions {
   /** Rooms; users are spread over them round-robin (1 for the fan-out bench). */
   rooms: number;
   log: (line: string) => void;
+  /** Run ws without bufferutil/utf-8-validate (the embedded-js-ws variant). */
+  jsWs?: boolean;
 }
 
 export async function startParley(o: ParleyOptions): Promise<System & { nodes: ServerNode[] }> {
-  const key: SystemKey = o.cluster ? 'cluster' : 'embedded';
+  const key: SystemKey = o.cluster ? 'cluster' : o.jsWs ? 'embedded-js-ws' : 'embedded';
   const serverEnv: Record<string, string> = {
     NODE_ENV: 'development',
     HOST: '127.0.0.1',
@@ -184,6 +193,7 @@ export async function startParley(o: ParleyOptions): Promise<System & { nodes: S
       `${key}: migrating ${o.cluster.keyspace}: ${await migrate(o.repoRoot, nodeEnv(serverEnv))}`,
     );
   }
+  if (o.jsWs) Object.assign(serverEnv, { WS_NO_BUFFER_UTIL: '1', WS_NO_UTF_8_VALIDATE: '1' });
   const env = nodeEnv({ ...serverEnv, JWT_PRIVATE_KEY: generateSigningKey() });
   const nodes = await Promise.all(
     Array.from({ length: o.nodes }, (_, i) =>
