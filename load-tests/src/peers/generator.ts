@@ -42,7 +42,21 @@ export class Generator {
     );
   }
 
-  /** Subscriber i goes to worker i mod N. */
+  /** Subscriber i goes to worker i mod N. Resolves with the open sockets (cumulative). */
+  async tryConnect(targets: SubscriberTarget[], concurrencyPerWorker = 25) {
+    const replies = await this.all<'connected'>((w) => ({
+      type: 'connect',
+      targets: targets.filter((_, i) => i % this.procs.length === w),
+      concurrency: concurrencyPerWorker,
+    }));
+    return {
+      count: replies.reduce((a, r) => a + r.count, 0),
+      failed: replies.reduce((a, r) => a + r.failed, 0),
+      firstError: replies.find((r) => r.firstError)?.firstError,
+    };
+  }
+
+  /** Like tryConnect, but any failed connection is an error. */
   async connect(targets: SubscriberTarget[], concurrencyPerWorker = 25) {
     const replies = await this.all<'connected'>((w) => ({
       type: 'connect',

@@ -167,7 +167,9 @@ export interface ParleyOptions {
   jsWs?: boolean;
 }
 
-export async function startParley(o: ParleyOptions): Promise<System & { nodes: ServerNode[] }> {
+export async function startParley(
+  o: ParleyOptions,
+): Promise<System & { nodes: ServerNode[]; roomIds: string[]; senderTokens: string[] }> {
   const key: SystemKey = o.cluster ? 'cluster' : o.jsWs ? 'embedded-js-ws' : 'embedded';
   const serverEnv: Record<string, string> = {
     NODE_ENV: 'development',
@@ -270,6 +272,8 @@ export async function startParley(o: ParleyOptions): Promise<System & { nodes: S
     key,
     label: SYSTEM_LABELS[key],
     nodes,
+    roomIds,
+    senderTokens: senders.map((u) => u.token),
     pids: new Map(nodes.map((x) => [x.name, x.pid])),
     target: (i) => ({
       wire: 'socketio',
