@@ -192,7 +192,7 @@ async function main() {
           const cas1 = cassandraPid ? cpuSeconds(cassandraPid) : undefined;
           const settled = await d.settle(15_000);
           await reader;
-          await sleep(1_000);
+          await generator.drain(tag, (settled.acked * users) / rooms);
           const got = await generator.collect(tag);
           const a = acks.sorted();
           const h = historyTimes.sorted();

@@ -281,11 +281,11 @@ async function measure(
   const settled = await d.settle(15_000);
   if (settled.firstError)
     log(`${sys.key}: ${settled.errors} send errors, first: ${settled.firstError}`);
-  // Late deliveries of the window still count; give them a moment after the last ack.
-  await sleep(1_000);
+  // Late deliveries of the window still count.
+  const expected = settled.acked * subs;
+  await generator.drain(tag, expected);
   const got = await generator.collect(tag);
   const sortedAcks = acks.sorted();
-  const expected = settled.acked * subs;
   return {
     step: `${subs}x${rate}`,
     subs,

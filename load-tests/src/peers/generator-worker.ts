@@ -190,6 +190,9 @@ process.on('message', (m: ToWorker) => {
       });
       break;
     }
+    case 'count':
+      send({ type: 'count', tag: m.tag, deliveries: byTag.get(m.tag)?.deliveries ?? 0 });
+      break;
     case 'disconnect':
       void disconnectAll();
       break;

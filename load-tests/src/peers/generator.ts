@@ -76,6 +76,26 @@ export class Generator {
     return replies.reduce((a, r) => a + r.ready, 0);
   }
 
+  /**
+   * Waits until `expected` deliveries of `tag` arrived, or none arrived for `quietMs`, or
+   * `maxMs` passed: late deliveries of a measured window still count.
+   */
+  async drain(tag: string, expected: number, quietMs = 1_500, maxMs = 20_000) {
+    const end = performance.now() + maxMs;
+    let last = -1;
+    let lastChange = performance.now();
+    for (;;) {
+      const replies = await this.all<'count'>(() => ({ type: 'count', tag }));
+      const got = replies.reduce((a, r) => a + r.deliveries, 0);
+      if (got >= expected || performance.now() > end) return;
+      if (got !== last) {
+        last = got;
+        lastChange = performance.now();
+      } else if (performance.now() - lastChange > quietMs) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
   async collect(tag: string) {
     const replies = await this.all<'collected'>(() => ({ type: 'collect', tag }));
     const histogram = new Histogram();

@@ -18,6 +18,7 @@ export type ToWorker =
   | { type: 'connect'; targets: SubscriberTarget[]; concurrency: number }
   | { type: 'ready-count' }
   | { type: 'collect'; tag: string }
+  | { type: 'count'; tag: string }
   | { type: 'disconnect' };
 
 export type FromWorker =
@@ -31,6 +32,7 @@ export type FromWorker =
       /** Bytes of websocket payload received for this tag's messages. */
       bytes: number;
     }
+  | { type: 'count'; tag: string; deliveries: number }
   | { type: 'disconnected' };
 
 /**
