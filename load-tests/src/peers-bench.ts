@@ -238,6 +238,7 @@ async function run(
             genPids,
             cassandraPid,
             generator,
+            subs * systems.length,
           );
           results.push(m);
           log(
@@ -261,6 +262,7 @@ async function measure(
   genPids: number[],
   cassandraPid: number | undefined,
   generator: Generator,
+  expectedOpen: number,
 ): Promise<Measurement> {
   const load1 = os.loadavg()[0] as number;
   if (opts.warmup > 0) {
@@ -285,6 +287,9 @@ async function measure(
   const expected = settled.acked * subs;
   await generator.drain(tag, expected);
   const got = await generator.collect(tag);
+  const open = await generator.openCount();
+  if (open < expectedOpen)
+    log(`${sys.key}: ${expectedOpen - open} subscriber sockets were closed by a server so far`);
   const sortedAcks = acks.sorted();
   return {
     step: `${subs}x${rate}`,

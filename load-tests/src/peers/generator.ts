@@ -96,6 +96,12 @@ export class Generator {
     }
   }
 
+  /** Sockets still open over all workers (a server may drop slow subscribers). */
+  async openCount() {
+    const replies = await this.all<'ready-count'>(() => ({ type: 'ready-count' }));
+    return replies.reduce((a, r) => a + r.open, 0);
+  }
+
   async collect(tag: string) {
     const replies = await this.all<'collected'>(() => ({ type: 'collect', tag }));
     const histogram = new Histogram();
