@@ -58,6 +58,12 @@ const groupOf = (n: Node) => {
   if (/node_modules\/ioredis\//.test(url)) return 'ioredis';
   if (/node_modules\/cassandra-driver\//.test(url)) return 'cassandra-driver';
   if (/node_modules\/zod\//.test(url)) return 'zod';
+  if (/node_modules\/(argon2|jsonwebtoken|jose)\//.test(url) || f === 'verify' || f === 'sign')
+    return 'auth (argon2, JWT) — setup';
+  if (
+    /^node:(net|stream|internal\/stream|internal\/streams)|stream_base_commons|writable/.test(url)
+  )
+    return 'node net/stream (write path)';
   if (/\/(server|contract)\/src\//.test(url)) return 'Parley code';
   if (url.startsWith('node:') || !url) return 'node core / native';
   return 'other';
@@ -70,12 +76,20 @@ for (const [id, count] of hits) {
   const g = groupOf(n);
   groups.set(g, (groups.get(g) ?? 0) + count);
 }
-const pct = (c: number) => `${((c / total) * 100).toFixed(1)}%`.padStart(6);
+const idle = groups.get('(idle)') ?? 0;
+const busy = Math.max(1, total - idle);
+// Share of all samples, then of the samples where the process was not idle.
+const pct = (c: number) =>
+  `${((c / total) * 100).toFixed(1)}%`.padStart(6) +
+  `${((c / busy) * 100).toFixed(1)}%`.padStart(7);
 console.log(
   `${file}: ${total} samples, ${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s`,
 );
-console.log('\nby group:');
-for (const [g, c] of [...groups].sort((a, b) => b[1] - a[1])) console.log(`  ${pct(c)}  ${g}`);
+console.log(
+  `\n  all   busy   (busy = not idle: ${((busy / total) * 100).toFixed(1)}% of samples)\nby group:`,
+);
+for (const [g, c] of [...groups].sort((a, b) => b[1] - a[1]))
+  console.log(g === '(idle)' ? `  ${pct(c).slice(0, 6)}         ${g}` : `  ${pct(c)}  ${g}`);
 console.log(`\ntop ${values.top} functions by self time:`);
 for (const [k, c] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top)))
   console.log(`  ${pct(c)}  ${k}`);
