@@ -46,7 +46,8 @@ export const SYSTEM_KEYS = ['bare', 'embedded', 'cluster', 'cf-memory', 'cf-redi
 /**
  * Variants for before/after comparisons in one run (not in the default set):
  * `embedded-js-ws` is Parley embedded with ws's native addons (bufferutil,
- * utf-8-validate) switched off by ws's own env switches, i.e. the code before they were added.
+ * utf-8-validate) switched off by ws's own env switches. It differs from `embedded` only
+ * when the addons are installed (they are not dependencies: docs/benchmarks.md, "Fan-out path").
  */
 export const VARIANT_KEYS = ['embedded-js-ws'] as const;
 export type SystemKey = (typeof SYSTEM_KEYS)[number] | (typeof VARIANT_KEYS)[number];
