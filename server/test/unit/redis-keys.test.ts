@@ -15,11 +15,12 @@ function hashTag(key: string): string {
 describe('redis key names (Redis Cluster slots)', () => {
   const keys = redisKeys('parley:');
 
-  it('puts a room counter, its in-flight set and its send claims in the room slot', () => {
+  it('puts a room counter, its in-flight set, its re-seed marker and its send bindings in the room slot', () => {
     const room = '6f1c2a8e-0000-4000-8000-000000000001';
     const tags = [
       keys.seq(room),
       keys.seqInFlight(room),
+      keys.seqEpoch(room),
       keys.sendClaim(room, 'sender-1', 'client-msg-1'),
     ].map(hashTag);
     expect(new Set(tags)).toEqual(new Set([room]));
