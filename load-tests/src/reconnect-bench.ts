@@ -118,14 +118,17 @@ async function main() {
     await new Promise((r) => pub.once('connect', () => r(undefined)));
     const send = (roomId: string) =>
       new Promise<number>((res, rej) =>
-        pub
-          .timeout(30_000)
-          .emit(
-            'message:send',
-            { roomId, clientMsgId: randomUUID(), body: `storm ${now()}`.padEnd(100, 'x') },
-            (err: Error | null, ack: { ok: boolean; data?: { seq: number } }) =>
-              err || !ack.ok ? rej(err ?? new Error('send refused')) : res(ack.data?.seq ?? 0),
-          ),
+        pub.timeout(30_000).emit(
+          'message:send',
+          {
+            roomId,
+            clientMsgId: randomUUID(),
+            body: `storm ${now()}`.padEnd(100, 'x'),
+            attempt: 1,
+          },
+          (err: Error | null, ack: { ok: boolean; data?: { seq: number } }) =>
+            err || !ack.ok ? rej(err ?? new Error('send refused')) : res(ack.data?.seq ?? 0),
+        ),
       );
 
     for (let i = 0; i < n('workers'); i++)

@@ -286,6 +286,9 @@ export async function startParley(
         roomId: roomIds[room % roomIds.length],
         clientMsgId: randomUUID(),
         body,
+        // A first attempt, as the SDK marks it: the server's fast path (no attempt number
+        // means "maybe a retry" and takes the lightweight-transaction path).
+        attempt: 1,
       });
       if (!ack.ok) throw new Error(`${ack.error.code} ${ack.error.message}`);
     },
