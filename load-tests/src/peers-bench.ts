@@ -289,7 +289,9 @@ async function measure(
   const got = await generator.collect(tag);
   const open = await generator.openCount();
   if (open < expectedOpen)
-    log(`${sys.key}: ${expectedOpen - open} subscriber sockets were closed by a server so far`);
+    log(
+      `after ${sys.key}: ${expectedOpen - open} subscriber sockets closed by the servers so far (all systems together)`,
+    );
   const sortedAcks = acks.sorted();
   return {
     step: `${subs}x${rate}`,
