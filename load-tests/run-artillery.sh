@@ -5,6 +5,10 @@
 #   npm run load:artillery                       # artillery/chat.yml
 #   npm run load:artillery -- --quiet            # extra flags go to `artillery run`
 #   SCENARIO=artillery/other.yml npm run load:artillery
+#   npm run load:artillery -- --target http://127.0.0.1:3100   # a running node/cluster:
+#       no node is started. The before hook registers and logs in 200 users from one IP
+#       (400 attempts), so the target must run with LOGIN_MAX_ATTEMPTS_PER_IP >= 400
+#       (default 100 per 15 min), e.g. LOGIN_MAX_ATTEMPTS_PER_IP=1000 bash scripts/local-cluster.sh up
 #
 # Artillery 2 is NOT a dependency of the repo (it brings ~750 MB of node_modules and a
 # Playwright browser download): npx fetches it on first use into the npm cache, with the
@@ -19,6 +23,36 @@ mkdir -p "$reports"
 stamp="$(date -u +%Y-%m-%dT%H-%M-%SZ)"
 node_log="$reports/$stamp-artillery-node.log"
 json_out="$reports/$stamp-artillery.json"
+
+# --target URL / --target=URL: use that server instead of starting one. Artillery refuses
+# a second --target, so it is taken out of the pass-through flags.
+target=""
+passthrough=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --target) [ $# -ge 2 ] || { echo "--target needs a URL" >&2; exit 2; }; target="$2"; shift 2 ;;
+    --target=*) target="${1#--target=}"; shift ;;
+    *) passthrough+=("$1"); shift ;;
+  esac
+done
+set -- ${passthrough[@]+"${passthrough[@]}"}
+
+if [ -n "$target" ]; then
+  if ! [[ "$target" =~ ^https?://(127\.[0-9]+\.[0-9]+\.[0-9]+|localhost)(:[0-9]+)?/?$ ]]; then
+    echo "load tests only target loopback; refusing $target" >&2
+    exit 2
+  fi
+  if ! curl -fsS -o /dev/null "${target%/}/healthz"; then
+    echo "no Parley answering ${target%/}/healthz" >&2
+    exit 1
+  fi
+  echo "target ${target} (not started by this script; it needs LOGIN_MAX_ATTEMPTS_PER_IP >= 400)"
+  status=0
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 ARTILLERY_DISABLE_TELEMETRY=true timeout 900 \
+    npx --yes artillery@2 run --target "$target" --output "$json_out" "$scenario" "$@" || status=$?
+  echo "artillery exit status ${status}; results: ${json_out#"$root"/}"
+  exit "$status"
+fi
 
 cd "$root"
 # Cheap argon2 so the before hook registers its user pool quickly (never in production);

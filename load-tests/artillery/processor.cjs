@@ -17,6 +17,19 @@ const { io } = require('socket.io-client');
 const PASSWORD = 'artillery-password-not-secret';
 const INVITE_BATCH = 50;
 
+/** A 429 from the auth routes means the target's per-IP limit is below what the pool needs. */
+function refused(step, res, poolSize, done) {
+  if (res.status === 429) {
+    return new Error(
+      `${step}: 429 RATE_LIMITED after ${done} of ${poolSize} users. The before hook makes ` +
+        `${2 * poolSize} register/login attempts from one IP; start the target with ` +
+        `LOGIN_MAX_ATTEMPTS_PER_IP >= ${2 * poolSize} (default 100 per 15 min), e.g. ` +
+        `LOGIN_MAX_ATTEMPTS_PER_IP=1000 bash scripts/local-cluster.sh up (see docs/benchmarks.md)`,
+    );
+  }
+  return new Error(`${step}: ${res.status} ${JSON.stringify(res.body)}`);
+}
+
 async function post(url, body) {
   const res = await fetch(url, {
     method: 'POST',
@@ -39,25 +52,25 @@ function request(socket, event, payload) {
 
 /** `before` hook: registers the pool, creates the room; sets `tokens` and `roomId`. */
 async function setupPool(context, events) {
-  const target = context.vars.target;
-  if (!/^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/.test(target)) {
+  const target = String(context.vars.target).replace(/\/$/, '');
+  if (!/^https?:\/\/(127\.\d+\.\d+\.\d+|localhost)(:\d+)?$/.test(target)) {
     throw new Error(`load tests only target loopback; refusing ${target}`);
   }
   const poolSize = Number(context.vars.poolSize);
   const run = Math.random().toString(36).slice(2, 8);
   const users = new Array(poolSize);
   let next = 0;
+  let done = 0;
   async function lane() {
     while (next < poolSize) {
       const i = next++;
       const username = `a${run}_${i}`;
       const reg = await post(`${target}/auth/register`, { username, password: PASSWORD });
-      if (reg.status !== 201)
-        throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
+      if (reg.status !== 201) throw refused('register', reg, poolSize, done);
       const login = await post(`${target}/auth/login`, { username, password: PASSWORD });
-      if (login.status !== 200)
-        throw new Error(`login: ${login.status} ${JSON.stringify(login.body)}`);
+      if (login.status !== 200) throw refused('login', login, poolSize, done);
       users[i] = { id: login.body.user.id, token: login.body.accessToken };
+      done++;
       events.emit('counter', 'parley.users_registered', 1);
     }
   }

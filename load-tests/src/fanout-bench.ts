@@ -147,7 +147,8 @@ async function main() {
     (cleaned ??= (async () => {
       stopping = true;
       for (const s of sockets) s?.disconnect();
-      await stopNodes(nodes);
+      // A profiled node writes its profile when it exits after the drain: give it time.
+      await stopNodes(nodes, opts.cpuProf ? 30_000 : 5_000);
     })());
   const abort = (why: string, code: number) => {
     console.error(`[bench] ${why}: stopping`);
@@ -220,7 +221,13 @@ async function run(
   const env = nodeEnv({ ...serverEnv, JWT_PRIVATE_KEY: generateSigningKey() });
   const started = await Promise.all(
     Array.from({ length: opts.nodes }, (_, i) =>
-      startNode(`node-${i + 1}`, repoRoot, { ...env, NODE_ID: `bench-${runId}-${i + 1}` }),
+      startNode(
+        `node-${i + 1}`,
+        repoRoot,
+        { ...env, NODE_ID: `bench-${runId}-${i + 1}` },
+        60_000,
+        opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(opts.cpuProf)}`] : [],
+      ),
     ),
   );
   nodes.push(...started);

@@ -30,6 +30,8 @@ export interface BenchOptions {
   label: string;
   /** Extra processes to sample (name -> pid), e.g. Redis and Cassandra. */
   watch: Map<string, number>;
+  /** Directory for `node --cpu-prof` profiles of the server nodes (written when they stop). */
+  cpuProf?: string;
 }
 
 /** One process cannot open more than 20,000 files here; stay well below with sockets. */
@@ -58,6 +60,8 @@ const usage = `Usage: npm run bench:fanout -- [options]
   --out DIR          report directory                                 (default load-tests/reports)
   --label TEXT       free text stored in the report
   --watch NAME=PID,...  also sample CPU%/RSS of these processes (e.g. redis=123,cassandra=456)
+  --cpu-prof DIR     run the server nodes with node --cpu-prof, profiles into DIR
+                     (read them with: npx tsx load-tests/src/tools/profile-top.ts FILE)
 `;
 
 export function parseOptions(argv: string[], defaultOutDir: string): BenchOptions {
@@ -83,6 +87,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
       out: { type: 'string' },
       label: { type: 'string' },
       watch: { type: 'string' },
+      'cpu-prof': { type: 'string' },
       'connect-concurrency': { type: 'string' },
       'register-concurrency': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -162,6 +167,7 @@ export function parseOptions(argv: string[], defaultOutDir: string): BenchOption
       num('register-concurrency', values['register-concurrency'], 8, 1, 256),
     ),
     label: values.label ?? '',
+    cpuProf: values['cpu-prof'],
     watch: new Map(
       (values.watch ? values.watch.split(',') : []).map((pair) => {
         const [name, pid] = pair.split('=');

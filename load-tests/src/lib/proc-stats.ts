@@ -13,7 +13,7 @@ function clockTicks(): number {
 const TICKS = clockTicks();
 
 /** CPU seconds (user + system) a process has used, or undefined once it is gone. */
-function cpuSeconds(pid: number): number | undefined {
+export function cpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name may hold spaces and parentheses: fields start after the last ')'.
@@ -25,7 +25,7 @@ function cpuSeconds(pid: number): number | undefined {
   }
 }
 
-function rssBytes(pid: number): number | undefined {
+export function rssBytes(pid: number): number | undefined {
   try {
     const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : undefined;

@@ -135,7 +135,7 @@ export function textTable(rows: string[][]): string {
   ].join('\n');
 }
 
-function markdownTable(rows: string[][]): string {
+export function markdownTable(rows: string[][]): string {
   const [header = [], ...body] = rows;
   return [
     `| ${header.join(' | ')} |`,
@@ -321,6 +321,78 @@ function fmtCount(v: number) {
   return v.toFixed(0);
 }
 
-function escapeXml(s: string) {
+export function escapeXml(s: string) {
   return s.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** One line per series over labelled x positions, log-scaled y: the peer bench's p99 chart. */
+export function svgLinesChart(o: {
+  title: string;
+  xLabels: string[];
+  series: { name: string; values: (number | null)[]; color: string }[];
+  yLabel: string;
+}): string {
+  const W = 760;
+  const H = 380;
+  const left = 56;
+  const right = 200;
+  const top = 40;
+  const plotH = 280;
+  const all = o.series.flatMap((s) => s.values).filter((v): v is number => v !== null && v > 0);
+  const logMin = Math.floor(Math.log10(Math.max(0.1, Math.min(1, ...all))));
+  const logMax = Math.ceil(Math.log10(Math.max(10, ...all)));
+  const y = (v: number) =>
+    top + plotH - ((Math.log10(Math.max(v, 10 ** logMin)) - logMin) / (logMax - logMin)) * plotH;
+  const n = Math.max(1, o.xLabels.length - 1);
+  const x = (i: number) => left + 20 + (i / n) * (W - left - right - 40);
+  const grid: string[] = [];
+  for (let e = logMin; e <= logMax; e++)
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e;
+      if (v > 10 ** logMax) continue;
+      grid.push(
+        `<line x1="${left}" x2="${W - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e4e4e4"/><text x="${left - 4}" y="${(y(v) + 3).toFixed(1)}" font-size="10" text-anchor="end">${v >= 1 ? v.toFixed(0) : v}</text>`,
+      );
+    }
+  const xs = o.xLabels
+    .map(
+      (l, i) =>
+        `<text x="${x(i).toFixed(1)}" y="${top + plotH + 16}" font-size="10" text-anchor="middle">${escapeXml(l)}</text>`,
+    )
+    .join('');
+  const lines = o.series
+    .map((s, k) => {
+      let d = '';
+      let pen = false;
+      s.values.forEach((v, i) => {
+        if (v === null || !Number.isFinite(v)) {
+          pen = false;
+          return;
+        }
+        d += `${pen ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+        pen = true;
+      });
+      const dots = s.values
+        .map((v, i) =>
+          v === null || !Number.isFinite(v)
+            ? ''
+            : `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${s.color}"/>`,
+        )
+        .join('');
+      return (
+        `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"/>${dots}` +
+        `<line x1="${W - right + 12}" x2="${W - right + 32}" y1="${top + 10 + k * 18}" y2="${top + 10 + k * 18}" stroke="${s.color}" stroke-width="2"/>` +
+        `<text x="${W - right + 36}" y="${top + 14 + k * 18}" font-size="11">${escapeXml(s.name)}</text>`
+      );
+    })
+    .join('\n');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">
+<rect width="${W}" height="${H}" fill="#fff"/>
+<text x="4" y="16" font-size="12" font-weight="bold">${escapeXml(o.title)}</text>
+<text x="${left}" y="${top - 6}" font-size="11" fill="#444">${escapeXml(o.yLabel)}</text>
+${grid.join('')}
+${xs}
+${lines}
+</svg>
+`;
 }

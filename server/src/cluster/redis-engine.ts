@@ -1,11 +1,13 @@
+import type { EventEmitter } from 'node:events';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Config } from '../config/load-config';
 import type { Logger } from '../observability/logger';
 import { createRedisPresence } from '../presence/redis-presence';
 import type { Engine, SendTimings } from './engine';
 import { SEND_TIMING_DEFAULTS } from './engine';
+import { openRedis, type RedisClient } from './redis-client';
+import { redisKeys } from './redis-keys';
 import { createRedisSendLedger } from './redis-send-ledger';
 
 type RedisConfig = NonNullable<Config['redis']>;
@@ -17,19 +19,21 @@ export function createRedisEngine(
   sendTimings: SendTimings = SEND_TIMING_DEFAULTS,
 ): Engine {
   const prefix = config.keyPrefix;
+  const keys = redisKeys(prefix);
   const options = { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: false };
-  const cmd = new Redis(config.url, options);
+  const cmd = openRedis(config, options);
   // Pub/sub needs connections of its own. The subscriber reconnects forever; the
   // publisher gives up on a publish quickly, because the adapter fires publishes without
   // awaiting them and a late rejection would be unhandled (see swallowPublishErrors).
-  const pub = swallowPublishErrors(new Redis(config.url, { maxRetriesPerRequest: 1 }), logger);
-  const sub = new Redis(config.url);
+  const pub = swallowPublishErrors(openRedis(config, { maxRetriesPerRequest: 1 }), logger);
+  const sub = openRedis(config, { sharded: config.adapter === 'sharded' });
   for (const [name, client] of [
     ['command', cmd],
     ['publish', pub],
     ['subscribe', sub],
   ] as const) {
-    client.on('error', (err: Error) =>
+    // Redis and Cluster overload `on` differently; both are EventEmitters.
+    (client as EventEmitter).on('error', (err: Error) =>
       logger.warn({ err: err.message, client: name }, 'redis connection error'),
     );
   }
@@ -39,9 +43,9 @@ export function createRedisEngine(
     attach(io, onResync) {
       io.adapter(
         config.adapter === 'sharded'
-          ? createShardedAdapter(pub, sub, { channelPrefix: `${prefix}sio` })
+          ? createShardedAdapter(pub, sub, { channelPrefix: keys.adapterChannel })
           : createAdapter(pub, sub, {
-              key: `${prefix}sio`,
+              key: keys.adapterChannel,
               publishOnSpecificResponseChannel: true,
             }),
       );
@@ -60,7 +64,7 @@ export function createRedisEngine(
     createRateLimiter: ({ keyPrefix, points, durationSeconds }) =>
       new RateLimiterRedis({
         storeClient: cmd,
-        keyPrefix: `${prefix}rl:${keyPrefix}`,
+        keyPrefix: keys.rateLimit(keyPrefix),
         points,
         duration: durationSeconds,
         // Redis down must not lock everyone out nor lift every limit: fall back to a per-node limit.
@@ -87,7 +91,7 @@ export function createRedisEngine(
  * a Node process). A lost publish costs nothing extra: when the subscriber reconnects,
  * every node tells its sockets to resync from history anyway.
  */
-function swallowPublishErrors(client: Redis, logger: Logger): Redis {
+function swallowPublishErrors<C extends RedisClient>(client: C, logger: Logger): C {
   return new Proxy(client, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);

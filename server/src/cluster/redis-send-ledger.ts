@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
 import type { SendBinding, SendKey } from '../ports/send-binding';
 import type { BindOutcome, RoomSequences, SendBindings, SendTimings } from './engine';
 import { RESEED_GAP, SEND_TIMING_DEFAULTS } from './engine';
+import type { RedisClient } from './redis-client';
+import { redisKeys } from './redis-keys';
 
 // A binding is stored as `state|seq|id|createdAt|bodyHash`; state p = pending (an attempt
 // is writing it, or its write failed with an uncertain outcome), s = stored.
@@ -136,7 +137,7 @@ export function decodeBinding(value: string): { binding: SendBinding; stored: bo
  * Cluster slot, as a multi-key script requires.
  */
 export function createRedisSendLedger(
-  client: Redis,
+  client: RedisClient,
   prefix: string,
   timings: SendTimings = SEND_TIMING_DEFAULTS,
 ): { sequences: RoomSequences; sendBindings: SendBindings } {
@@ -146,13 +147,14 @@ export function createRedisSendLedger(
   client.defineCommand('parleyRelease', { numberOfKeys: 2, lua: RELEASE });
   client.defineCommand('parleyAdopt', { numberOfKeys: 2, lua: ADOPT });
   client.defineCommand('parleyStableSeq', { numberOfKeys: 2, lua: STABLE_SEQ });
-  const redis = client as Redis & LedgerCommands;
+  const redis = client as RedisClient & LedgerCommands;
+  const names = redisKeys(prefix);
   const room = (roomId: string) => ({
-    counter: `${prefix}seq:{${roomId}}`,
-    unsettled: `${prefix}seq-inflight:{${roomId}}`,
-    epoch: `${prefix}seq-epoch:{${roomId}}`,
+    counter: names.seq(roomId),
+    unsettled: names.seqInFlight(roomId),
+    epoch: names.seqEpoch(roomId),
   });
-  const bindingKey = (k: SendKey) => `${prefix}send:{${k.roomId}}:${k.senderId}:${k.clientMsgId}`;
+  const bindingKey = (k: SendKey) => names.sendClaim(k.roomId, k.senderId, k.clientMsgId);
   const ttl = timings.dedupeWindowSeconds;
   // The unsettled set of an idle room expires on its own; every entry is stale by then.
   const idleTtl = Math.max(timings.settleTimeoutMs * 4, 60_000);

@@ -25,6 +25,11 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   REDIS_URL: redisUrl.optional(),
+  /**
+   * Seed nodes of a Redis Cluster (comma-separated redis:// URLs). Set instead of
+   * REDIS_URL to run against Redis Cluster; the client discovers the other nodes.
+   */
+  REDIS_CLUSTER_NODES: csv.pipe(z.array(redisUrl).min(1)).optional(),
   REDIS_KEY_PREFIX: z.string().min(1).max(64).default('parley:'),
   REDIS_ADAPTER: z.enum(['sharded', 'classic']).default('sharded'),
 
@@ -107,7 +112,13 @@ export interface Config {
   nodeId: string;
   logLevel: Env['LOG_LEVEL'];
   engine: 'embedded' | 'cluster';
-  redis?: { url: string; keyPrefix: string; adapter: 'sharded' | 'classic' };
+  redis?: {
+    url: string;
+    /** Redis Cluster seed URLs; when set, `url` is the first of them. */
+    clusterNodes?: string[];
+    keyPrefix: string;
+    adapter: 'sharded' | 'classic';
+  };
   cassandra?: {
     contactPoints: string[];
     localDataCenter: string;
@@ -186,7 +197,11 @@ export function loadConfig(
   const e = parsed.data;
   const problems: string[] = [];
 
-  if (role === 'node' && Boolean(e.REDIS_URL) !== Boolean(e.CASSANDRA_CONTACT_POINTS)) {
+  const hasRedis = Boolean(e.REDIS_URL ?? e.REDIS_CLUSTER_NODES);
+  if (e.REDIS_URL && e.REDIS_CLUSTER_NODES) {
+    problems.push('REDIS_URL / REDIS_CLUSTER_NODES: set one of them, not both');
+  }
+  if (role === 'node' && hasRedis !== Boolean(e.CASSANDRA_CONTACT_POINTS)) {
     problems.push(
       'REDIS_URL / CASSANDRA_CONTACT_POINTS: set both for a cluster node, or neither for the embedded engine',
     );
@@ -206,7 +221,7 @@ export function loadConfig(
     }
     if (!e.CORS_ORIGINS)
       problems.push('CORS_ORIGINS: required in production (comma-separated origins)');
-    if (!e.REDIS_URL)
+    if (!hasRedis)
       problems.push('REDIS_URL: production needs the cluster engine (Redis + Cassandra)');
   }
   if (e.TRUST_PROXY !== undefined) {
@@ -227,7 +242,8 @@ export function loadConfig(
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const cluster = Boolean(e.REDIS_URL && e.CASSANDRA_CONTACT_POINTS);
+  const redisUrl = e.REDIS_URL ?? e.REDIS_CLUSTER_NODES?.[0];
+  const cluster = Boolean(redisUrl && e.CASSANDRA_CONTACT_POINTS);
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -235,8 +251,13 @@ export function loadConfig(
     nodeId: e.NODE_ID ?? `node-${Math.random().toString(36).slice(2, 8)}`,
     logLevel: e.LOG_LEVEL,
     engine: cluster ? 'cluster' : 'embedded',
-    redis: e.REDIS_URL
-      ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, adapter: e.REDIS_ADAPTER }
+    redis: redisUrl
+      ? {
+          url: redisUrl,
+          clusterNodes: e.REDIS_CLUSTER_NODES,
+          keyPrefix: e.REDIS_KEY_PREFIX,
+          adapter: e.REDIS_ADAPTER,
+        }
       : undefined,
     cassandra: e.CASSANDRA_CONTACT_POINTS
       ? {

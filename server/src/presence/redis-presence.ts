@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../cluster/redis-client';
+import { redisKeys } from '../cluster/redis-keys';
 import type { Logger } from '../observability/logger';
 import {
   QUERY_CHUNK,
@@ -8,12 +9,14 @@ import {
 } from './presence-registry';
 
 /*
- * Keys (prefix P):
- *   P presence:nodes              zset  nodeId → deadline (ms, Redis clock)
- *   P presence:beats              hash  nodeId → last heartbeat (ms), for last-seen of swept users
- *   P presence:user:{userId}      hash  nodeId → since (ms): the nodes the user has sockets on
- *   P presence:node-users:{node}  set   userIds on the node: what a sweep must visit
- *   P presence:sweep-lock         string, SET NX PX
+ * Keys (prefix P, hash tag T = {P presence}; see cluster/redis-keys.ts):
+ *   P presence:T:nodes              zset  nodeId → deadline (ms, Redis clock)
+ *   P presence:T:beats              hash  nodeId → last heartbeat (ms), for last-seen of swept users
+ *   P presence:T:user:<userId>      hash  nodeId → since (ms): the nodes the user has sockets on
+ *   P presence:T:node-users:<node>  set   userIds on the node: what a sweep must visit
+ *   P presence:T:sweep-lock         string, SET NX PX
+ * One hash tag for all of them: the scripts and pipelines read the live-node set together
+ * with many user hashes, so on Redis Cluster they must all live in one slot.
  * Every script reads the time from Redis (TIME), so node clocks never disagree about who
  * is alive. Every script declares its keys.
  */
@@ -124,11 +127,11 @@ interface PresenceCommands {
 
 /** The cluster registry. Each operation is one round trip (a Lua script or a pipeline). */
 export function createRedisPresence(
-  client: Redis,
+  client: RedisClient,
   prefix: string,
   logger: Logger,
 ): PresenceRegistry {
-  const redis = client as Redis & PresenceCommands;
+  const redis = client as RedisClient & PresenceCommands;
   const scripts: [keyof PresenceCommands, string, number | undefined][] = [
     ['parleyPresenceSet', SET_PRESENT, 3],
     ['parleyPresenceBeat', HEARTBEAT, 2],
@@ -142,11 +145,12 @@ export function createRedisPresence(
   for (const [name, lua, numberOfKeys] of scripts) {
     redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
   }
-  const nodesKey = `${prefix}presence:nodes`;
-  const beatsKey = `${prefix}presence:beats`;
-  const lockKey = `${prefix}presence:sweep-lock`;
-  const userKey = (userId: string) => `${prefix}presence:user:${userId}`;
-  const nodeUsersKey = (nodeId: string) => `${prefix}presence:node-users:${nodeId}`;
+  const keys = redisKeys(prefix);
+  const nodesKey = keys.presenceNodes;
+  const beatsKey = keys.presenceBeats;
+  const lockKey = keys.presenceSweepLock;
+  const userKey = keys.presenceUser;
+  const nodeUsersKey = keys.presenceNodeUsers;
 
   const listeners = new Set<() => void>();
   let lost = false;
@@ -180,7 +184,7 @@ export function createRedisPresence(
     async restore(nodeId, lifetimeMs, userIds) {
       // One round trip: the heartbeat first, so the entries count at once.
       const pipeline = redis.pipeline() as unknown as PresenceCommands &
-        ReturnType<Redis['pipeline']>;
+        ReturnType<RedisClient['pipeline']>;
       pipeline.parleyPresenceBeat(nodesKey, beatsKey, nodeId, String(lifetimeMs));
       const since = String(Date.now());
       for (const userId of userIds) pipeline.hset(userKey(userId), nodeId, since);

@@ -47,13 +47,15 @@ export function createTestCluster(env: Record<string, string> = {}) {
     options: NodeOptions = {},
   ): Promise<TestNode> {
     const services = testServices();
+    // A test that brings its own Redis (REDIS_URL) gets exactly that one.
+    const ownRedis = 'REDIS_URL' in env || 'REDIS_URL' in extraEnv;
     const config = loadConfig({
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
       PORT: '0',
       NODE_ID: `test-node-${++counter}`,
       LOG_LEVEL: process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent',
-      REDIS_URL: services.redisUrl,
+      ...(ownRedis ? {} : services.redisEnv),
       REDIS_KEY_PREFIX: prefix,
       CASSANDRA_CONTACT_POINTS: services.cassandraContactPoints.join(','),
       CASSANDRA_KEYSPACE: inject('keyspace'),

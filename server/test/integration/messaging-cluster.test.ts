@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@parley/contract';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp } from '../helpers/http-client';
-import { testServices } from '../helpers/services';
+import { redisKeys } from '../../src/cluster/redis-keys';
+import { openTestRedis } from '../helpers/redis-admin';
 import { call, collect, request, socketPool } from '../helpers/socket-client';
 import { createTestCluster, type TestNode } from '../helpers/start-node';
 
@@ -95,8 +95,8 @@ describe('messaging across three nodes', () => {
     const again = await call(s2, 'message:send', { ...send, attempt: 2 });
     expect(again).toEqual(first);
     // Redis lost the binding (the dedupe window passed): Cassandra's dedupe row answers.
-    const redis = new Redis(testServices().redisUrl);
-    await redis.del(`${cluster.prefix}send:{${room.id}}:${frank.user.id}:${clientMsgId}`);
+    const redis = openTestRedis();
+    await redis.del(redisKeys(cluster.prefix).sendClaim(room.id, frank.user.id, clientMsgId));
     await redis.quit();
     const third = await call(s2, 'message:send', { ...send, attempt: 3 });
     expect(third).toEqual(first);

@@ -33,6 +33,26 @@ describe('loadConfig', () => {
     expect(config.port).toBe(0);
   });
 
+  it('runs against Redis Cluster from REDIS_CLUSTER_NODES, and refuses it with REDIS_URL too', () => {
+    const config = loadConfig({
+      REDIS_CLUSTER_NODES: 'redis://10.0.0.5:7000, redis://10.0.0.6:7000',
+      CASSANDRA_CONTACT_POINTS: '10.0.0.1',
+    });
+    expect(config.engine).toBe('cluster');
+    expect(config.redis).toMatchObject({
+      url: 'redis://10.0.0.5:7000',
+      clusterNodes: ['redis://10.0.0.5:7000', 'redis://10.0.0.6:7000'],
+    });
+    expect(
+      problemsOf({
+        REDIS_URL: 'redis://10.0.0.5:6379',
+        REDIS_CLUSTER_NODES: 'redis://10.0.0.5:7000',
+        CASSANDRA_CONTACT_POINTS: '10.0.0.1',
+      }).join(),
+    ).toMatch(/set one of them, not both/);
+    expect(problemsOf({ REDIS_CLUSTER_NODES: 'http://x:1' }).join()).toMatch(/REDIS_CLUSTER_NODES/);
+  });
+
   it('names every bad setting at once', () => {
     const problems = problemsOf({ PORT: '70000', REDIS_URL: 'http://nope', ARGON2_TIME_COST: 'x' });
     expect(problems.join('\n')).toMatch(/PORT/);
