@@ -1,9 +1,10 @@
-import type { Message, PublicUser } from '@parley/contract';
+import type { Message, PublicUser, RoomSummary } from '@parley/contract';
 import { io } from 'socket.io-client';
 import { AckBatcher } from './ack-batcher';
 import { backoffDelay, sleep } from './backoff';
+import { ConnectionWatchdog } from './connection-watchdog';
 import { limits, ParleyError, toParleyError } from './errors';
-import { Outbox, type OutboxEntry } from './outbox';
+import { Outbox, type OutboxEntry, type SendStats, type SentMessage } from './outbox';
 import { RoomStream } from './room-stream';
 import { type ConnectionStatus, StatusStream } from './status';
 import {
@@ -42,7 +43,11 @@ export class ParleyClient {
   private readonly streams = new Map<string, RoomStream>();
   private readonly handles = new Map<string, RoomHandle>();
   private readonly listeners = new Map<string, Set<Listener>>();
-  private readonly inflight = new Set<(error: ParleyError) => void>();
+  /** Requests waiting for their ack: how to fail each, and when it was emitted. */
+  private readonly inflight = new Map<(error: ParleyError) => void, number>();
+  private readonly watchdog: ConnectionWatchdog;
+  /** Rooms the server said we were removed from: stray live events for them are ignored. */
+  private readonly removedRooms = new Set<string>();
   private socket: ParleySocket | undefined;
   private loop: Promise<void> | undefined;
   private stop = new AbortController();
@@ -68,10 +73,10 @@ export class ParleyClient {
         get connected() {
           return isConnected();
         },
-        send: (entry, timeoutMs) =>
+        send: (entry, attempt, timeoutMs) =>
           this.emitRequest(
             'message:send',
-            { roomId: entry.roomId, clientMsgId: entry.clientMsgId, body: entry.body },
+            { roomId: entry.roomId, clientMsgId: entry.clientMsgId, body: entry.body, attempt },
             timeoutMs,
           ),
       },
@@ -92,6 +97,26 @@ export class ParleyClient {
       },
       () => this.connected,
       { intervalMs: options.ackIntervalMs },
+    );
+    this.watchdog = new ConnectionWatchdog(
+      {
+        oldestPendingSince: () => {
+          let oldest: number | undefined;
+          for (const at of this.inflight.values())
+            if (oldest === undefined || at < oldest) oldest = at;
+          return oldest;
+        },
+        probe: () => this.probe(),
+        abandon: (reason) => {
+          this.reportError(
+            new ParleyError('TIMEOUT', `${this.currentUrl ?? 'server'} went silent (${reason})`),
+          );
+          // The 'disconnect' this causes ends serve(): in-flight requests fail DISCONNECTED
+          // (sends are retried at once on the next connection) and the next URL is tried.
+          this.dropSocket();
+        },
+      },
+      options.watchdog,
     );
     this.rooms = new RoomsApi(this);
     this.presence = new PresenceApi(this);
@@ -121,12 +146,20 @@ export class ParleyClient {
   }
 
   /**
-   * Delivery counters per room: messages that arrived live or from history, duplicates the
-   * SDK dropped, and messages released to the app (exactly once each).
+   * Counters per room: messages that arrived live or from history, duplicates the SDK
+   * dropped, messages released to the app in order (`released`) and through the late path
+   * (`late`), exactly once each; and `sends`: acked, failed, attempts and retries.
    */
-  stats(): Record<string, RoomStream['stats']> {
+  stats(): Record<string, RoomStats> {
+    const rooms = new Set([...this.streams.keys(), ...this.outbox.stats().keys()]);
     return Object.fromEntries(
-      [...this.streams].map(([roomId, stream]) => [roomId, { ...stream.stats }]),
+      [...rooms].map((roomId) => [
+        roomId,
+        {
+          ...(this.streams.get(roomId)?.stats ?? emptyStreamStats()),
+          sends: { ...(this.outbox.stats().get(roomId) ?? emptySendStats()) },
+        },
+      ]),
     );
   }
 
@@ -172,7 +205,10 @@ export class ParleyClient {
     return this.emitRequest(event, payload, Math.max(1, deadline - Date.now()));
   }
 
-  /** Closes the connection for good; pending sends reject with CLOSED (stored ones stay). */
+  /**
+   * Closes the connection for good. Pending sends reject with CLOSED: `maybeStored: false` if
+   * never emitted, `true` if emitted without an answer. Outbox entries stay in storage.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -180,6 +216,7 @@ export class ParleyClient {
     clearTimeout(this.refreshTimer);
     void this.acks.flush();
     this.acks.close();
+    this.watchdog.stop();
     this.outbox.close();
     for (const stream of this.streams.values()) stream.close();
     this.dropSocket();
@@ -187,7 +224,11 @@ export class ParleyClient {
   }
 
   /** @internal queues a message in the outbox. */
-  send(roomId: string, body: string, clientMsgId?: string): Promise<Message> {
+  send(
+    roomId: string,
+    body: string,
+    options: { clientMsgId?: string; deadlineMs?: number } = {},
+  ): Promise<SentMessage> {
     // Checked here too: a body the server will refuse must not sit in a persistent outbox.
     if (body.length === 0 || body.length > limits.messageBodyMaxChars) {
       return Promise.reject(
@@ -198,11 +239,12 @@ export class ParleyClient {
         ),
       );
     }
-    return this.outbox.send(roomId, body, clientMsgId);
+    return this.outbox.send(roomId, body, options);
   }
 
-  /** @internal position bookkeeping for RoomsApi. */
+  /** @internal position bookkeeping for RoomsApi. A known lastSeq means we are a member. */
   trackRoom(roomId: string, lastSeq?: number): void {
+    if (lastSeq !== undefined) this.removedRooms.delete(roomId);
     const stream = this.streamFor(roomId);
     if (lastSeq !== undefined) stream.seed(lastSeq);
   }
@@ -318,11 +360,21 @@ export class ParleyClient {
     this.socket = socket;
     this.everConnected = true;
     socket.onAny((event: string, ...args: unknown[]) => this.onServerEvent(event, args));
+    // Any packet (acks and Engine.IO pings included) proves the node alive.
+    const heard = () => this.watchdog.heard();
+    socket.io.on('packet', heard);
+    socket.io.on('ping', heard);
+    this.watchdog.start();
     const ended = new Promise<void>((resolve) => {
       const end = () => {
-        if (this.socket === socket) this.socket = undefined;
+        socket.io.off('packet', heard);
+        socket.io.off('ping', heard);
+        if (this.socket === socket) {
+          this.socket = undefined;
+          this.watchdog.stop();
+        }
         const error = new ParleyError('DISCONNECTED', 'connection lost');
-        for (const fail of [...this.inflight]) fail(error);
+        for (const fail of [...this.inflight.keys()]) fail(error);
         clearTimeout(this.refreshTimer);
         resolve();
       };
@@ -353,8 +405,28 @@ export class ParleyClient {
     switch (event) {
       case 'message:created': {
         const message = args[0] as Message;
+        if (this.removedRooms.has(message.roomId)) return; // a straggler from before removal
         this.streamFor(message.roomId).push(message);
         return; // the app gets it from the stream, in order
+      }
+      case 'room:added': {
+        // Someone else added us: the room gets its position now, not at its first message.
+        const summary = args[0] as RoomSummary;
+        if (typeof summary?.id !== 'string' || typeof summary.lastSeq !== 'number') break;
+        this.trackRoom(summary.id, summary.lastSeq);
+        // Whatever was stored between the summary and our joining the room's channel.
+        this.streams
+          .get(summary.id)
+          ?.catchUp()
+          .catch((err: unknown) => this.reportError(err));
+        break;
+      }
+      case 'room:removed': {
+        const info = args[0] as { roomId?: unknown };
+        if (typeof info?.roomId !== 'string') break;
+        this.forgetRoom(info.roomId);
+        this.removedRooms.add(info.roomId);
+        break;
       }
       case 'sync:required':
         void this.catchUpAll();
@@ -405,6 +477,7 @@ export class ParleyClient {
           fetchAfter: (id, after, limit) =>
             this.emitRequest('history:fetch', { roomId: id, after, limit }, this.requestTimeout()),
           release: (message) => this.dispatch('message:created', message),
+          releaseLate: (message) => this.dispatch('message:late', message),
           onPosition: (id, seq) => this.acks.note(id, seq),
           onError: (err) => this.reportError(err),
         },
@@ -480,6 +553,16 @@ export class ParleyClient {
     return this.options.requestTimeoutMs ?? 10_000;
   }
 
+  /** The watchdog's "are you there?": cheap for the server (one Redis read), any answer counts. */
+  private probe(): void {
+    const userId = this.userId;
+    const timeoutMs = this.options.watchdog?.probeTimeoutMs ?? 2_000;
+    const probe = userId
+      ? this.emitRequest('presence:query', { userIds: [userId] }, timeoutMs)
+      : this.emitRequest('room:list', {}, timeoutMs);
+    probe.catch(() => undefined);
+  }
+
   private async waitForConnection(timeoutMs: number): Promise<void> {
     if (this.closed) throw new ParleyError('CLOSED', 'client is closed');
     if (this.status.value === 'auth-failed') {
@@ -508,7 +591,7 @@ export class ParleyClient {
         this.inflight.delete(fail);
         reject(error);
       };
-      this.inflight.add(fail);
+      this.inflight.set(fail, Date.now());
       // The typed emit cannot be called with a generic event name; the signature is
       // enforced by request()'s own types instead.
       const emitter = socket.timeout(timeoutMs) as unknown as {
@@ -547,6 +630,17 @@ export class ParleyClient {
   private reportError(err: unknown): void {
     this.dispatch('client:error', toParleyError(err));
   }
+}
+
+/** What `client.stats()` reports for one room. */
+export type RoomStats = RoomStream['stats'] & { sends: SendStats };
+
+function emptyStreamStats(): RoomStream['stats'] {
+  return { live: 0, fromHistory: 0, duplicatesDropped: 0, released: 0, late: 0 };
+}
+
+function emptySendStats(): SendStats {
+  return { acked: 0, failed: 0, failedMaybeStored: 0, attempts: 0, retries: 0 };
 }
 
 export type { ConnectionStatus };

@@ -9,6 +9,7 @@ import type {
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   type ConnectionStatus,
+  type SentMessage,
   createParleyClient,
   type ParleyError,
   type ParleyErrorCode,
@@ -69,7 +70,8 @@ describe('requests', () => {
     expectTypeOf(client.rooms.list()).resolves.toEqualTypeOf<RoomSummary[]>();
     expectTypeOf(client.rooms.members(roomId)).resolves.toEqualTypeOf<RoomMember[]>();
     expectTypeOf(client.rooms.openDm(roomId)).resolves.toEqualTypeOf<Room>();
-    expectTypeOf(client.room(roomId).send('hi')).resolves.toEqualTypeOf<Message>();
+    expectTypeOf(client.room(roomId).send('hi')).resolves.toEqualTypeOf<SentMessage>();
+    expectTypeOf(client.room(roomId).send('hi')).resolves.toMatchTypeOf<Message>();
     expectTypeOf(client.room(roomId).history({ after: 3 })).resolves.toEqualTypeOf<HistoryPage>();
     expectTypeOf(client.room(roomId).markRead(3)).resolves.toEqualTypeOf<{
       roomId: string;

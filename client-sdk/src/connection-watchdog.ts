@@ -1,0 +1,104 @@
+export interface WatchdogOptions {
+  /**
+   * While a request (a send included) waits for its ack, this long without any packet from
+   * the server makes the SDK probe the connection. A node frozen mid-request (SIGSTOP, a
+   * stuck event loop, a network path that silently drops packets) keeps its TCP connection
+   * open, so without this only Engine.IO's ping timeout (45 s by default) would notice.
+   * @default 4000
+   */
+  silenceMs?: number;
+  /**
+   * With nothing pending, this long without any packet from the server makes the SDK probe
+   * the connection. A live server pings every `pingInterval` (25 s by default), so this should
+   * be above it.
+   * @default 30000
+   */
+  idleMs?: number;
+  /**
+   * How long a probe waits for any packet from the server before the connection is dropped
+   * and the next URL is tried.
+   * @default 2000
+   */
+  probeTimeoutMs?: number;
+}
+
+export interface WatchdogDeps {
+  /** When the oldest request still waiting for its ack was emitted, if any is. */
+  oldestPendingSince(): number | undefined;
+  /** Sends a cheap request whose answer (any packet, really) proves the server alive. */
+  probe(): void;
+  /** The server is silent: drop this connection and fail over. */
+  abandon(reason: string): void;
+}
+
+/**
+ * Decides when a connection is dead although its socket is open. Anything heard from the
+ * server (an ack, an event, an Engine.IO ping) proves it alive; silence while we wait for an
+ * answer, confirmed by an unanswered probe, proves it frozen. Bounded detection: a node that
+ * freezes with requests in flight is abandoned within `silenceMs + probeTimeoutMs` (plus one
+ * check interval); an idle one within `idleMs + probeTimeoutMs`.
+ */
+export class ConnectionWatchdog {
+  private lastHeard: number;
+  private heardCount = 0;
+  private probe: { at: number; heardCount: number } | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly silenceMs: number;
+  private readonly idleMs: number;
+  private readonly probeTimeoutMs: number;
+
+  constructor(
+    private readonly deps: WatchdogDeps,
+    options: WatchdogOptions = {},
+  ) {
+    this.silenceMs = options.silenceMs ?? 4_000;
+    this.idleMs = options.idleMs ?? 30_000;
+    this.probeTimeoutMs = options.probeTimeoutMs ?? 2_000;
+    this.lastHeard = Date.now();
+  }
+
+  /** Starts watching a fresh connection. */
+  start(): void {
+    this.stop();
+    this.lastHeard = Date.now();
+    this.probe = undefined;
+    // A quarter of the shortest bound keeps the detection time within 25% of its setting.
+    const every = Math.max(50, Math.min(this.silenceMs, this.probeTimeoutMs) / 4);
+    this.timer = setInterval(() => this.check(), every);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Call on every packet received from the server. */
+  heard(): void {
+    this.lastHeard = Date.now();
+    this.heardCount++;
+  }
+
+  private check(): void {
+    const now = Date.now();
+    if (this.probe !== undefined) {
+      if (this.heardCount > this.probe.heardCount) {
+        this.probe = undefined; // something came back: alive
+      } else {
+        if (now - this.probe.at >= this.probeTimeoutMs) {
+          this.stop();
+          this.deps.abandon(
+            `no packet from the server for ${now - this.lastHeard} ms, probe unanswered`,
+          );
+        }
+        return;
+      }
+    }
+    const pendingSince = this.deps.oldestPendingSince();
+    const quietSince = Math.max(this.lastHeard, pendingSince ?? -Infinity);
+    const limit = pendingSince === undefined ? this.idleMs : this.silenceMs;
+    if (now - quietSince >= limit) {
+      this.probe = { at: now, heardCount: this.heardCount };
+      this.deps.probe();
+    }
+  }
+}
