@@ -43,8 +43,8 @@ export class ParleyClient {
   private readonly streams = new Map<string, RoomStream>();
   private readonly handles = new Map<string, RoomHandle>();
   private readonly listeners = new Map<string, Set<Listener>>();
-  /** Requests waiting for their ack: how to fail each, and when it was emitted. */
-  private readonly inflight = new Map<(error: ParleyError) => void, number>();
+  /** Requests waiting for their ack: how to fail each. */
+  private readonly inflight = new Set<(error: ParleyError) => void>();
   private readonly watchdog: ConnectionWatchdog;
   /** Rooms the server said we were removed from: stray live events for them are ignored. */
   private readonly removedRooms = new Set<string>();
@@ -100,12 +100,7 @@ export class ParleyClient {
     );
     this.watchdog = new ConnectionWatchdog(
       {
-        oldestPendingSince: () => {
-          let oldest: number | undefined;
-          for (const at of this.inflight.values())
-            if (oldest === undefined || at < oldest) oldest = at;
-          return oldest;
-        },
+        hasPending: () => this.inflight.size > 0,
         probe: () => this.probe(),
         abandon: (reason) => {
           this.reportError(
@@ -374,7 +369,7 @@ export class ParleyClient {
           this.watchdog.stop();
         }
         const error = new ParleyError('DISCONNECTED', 'connection lost');
-        for (const fail of [...this.inflight.keys()]) fail(error);
+        for (const fail of [...this.inflight]) fail(error);
         clearTimeout(this.refreshTimer);
         resolve();
       };
@@ -591,12 +586,13 @@ export class ParleyClient {
         this.inflight.delete(fail);
         reject(error);
       };
-      this.inflight.set(fail, Date.now());
+      this.inflight.add(fail);
       // The typed emit cannot be called with a generic event name; the signature is
       // enforced by request()'s own types instead.
       const emitter = socket.timeout(timeoutMs) as unknown as {
         emit(event: string, payload: unknown, ack: (err: Error | null, ack: unknown) => void): void;
       };
+      this.watchdog.sent();
       emitter.emit(event, payload, (err, ack) => {
         if (!this.inflight.has(fail)) return; // already failed by a disconnect
         this.inflight.delete(fail);

@@ -23,8 +23,8 @@ export interface WatchdogOptions {
 }
 
 export interface WatchdogDeps {
-  /** When the oldest request still waiting for its ack was emitted, if any is. */
-  oldestPendingSince(): number | undefined;
+  /** Whether any request still waits for its ack. */
+  hasPending(): boolean;
   /** Sends a cheap request whose answer (any packet, really) proves the server alive. */
   probe(): void;
   /** The server is silent: drop this connection and fail over. */
@@ -41,6 +41,9 @@ export interface WatchdogDeps {
 export class ConnectionWatchdog {
   private lastHeard: number;
   private heardCount = 0;
+  /** The first emit since the last packet heard: silence is counted from it, not from later
+   * emits, so retries on a dead connection do not push its detection back. */
+  private emittedSinceHeard: number | undefined;
   private probe: { at: number; heardCount: number } | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly silenceMs: number;
@@ -61,6 +64,7 @@ export class ConnectionWatchdog {
   start(): void {
     this.stop();
     this.lastHeard = Date.now();
+    this.emittedSinceHeard = undefined;
     this.probe = undefined;
     // A quarter of the shortest bound keeps the detection time within 25% of its setting.
     const every = Math.max(50, Math.min(this.silenceMs, this.probeTimeoutMs) / 4);
@@ -75,7 +79,13 @@ export class ConnectionWatchdog {
   /** Call on every packet received from the server. */
   heard(): void {
     this.lastHeard = Date.now();
+    this.emittedSinceHeard = undefined;
     this.heardCount++;
+  }
+
+  /** Call on every request emitted. */
+  sent(): void {
+    this.emittedSinceHeard ??= Date.now();
   }
 
   private check(): void {
@@ -93,9 +103,9 @@ export class ConnectionWatchdog {
         return;
       }
     }
-    const pendingSince = this.deps.oldestPendingSince();
-    const quietSince = Math.max(this.lastHeard, pendingSince ?? -Infinity);
-    const limit = pendingSince === undefined ? this.idleMs : this.silenceMs;
+    const pending = this.deps.hasPending();
+    const quietSince = pending ? (this.emittedSinceHeard ?? this.lastHeard) : this.lastHeard;
+    const limit = pending ? this.silenceMs : this.idleMs;
     if (now - quietSince >= limit) {
       this.probe = { at: now, heardCount: this.heardCount };
       this.deps.probe();
