@@ -241,7 +241,9 @@ export class ParleyClient {
   trackRoom(roomId: string, lastSeq?: number): void {
     if (lastSeq !== undefined) this.removedRooms.delete(roomId);
     const stream = this.streamFor(roomId);
-    if (lastSeq !== undefined) stream.seed(lastSeq);
+    if (lastSeq === undefined) return;
+    stream.seed(lastSeq);
+    if (stream.needsBackfill) stream.catchUp().catch((err: unknown) => this.reportError(err));
   }
 
   /** @internal */

@@ -75,6 +75,10 @@ export class RoomStream {
   private readonly seenSends = new Set<string>();
   private readonly seenOrder: { id: string; send: string }[] = [];
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The position came from a first live message, not from the server's lastSeq. */
+  private guessedFrom: number | undefined;
+  /** Seqs in (after, upTo] that a guessed position skipped: fetched for the late path. */
+  private backfill: { after: number; upTo: number } | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private closed = false;
@@ -97,16 +101,32 @@ export class RoomStream {
     return this.pos;
   }
 
+  /** A seed() found messages skipped by a guessed start: the next catchUp() fetches them. */
+  get needsBackfill(): boolean {
+    return this.backfill !== undefined;
+  }
+
   /** Messages held back until the ones before them arrive. */
   get buffered(): number {
     return this.buffer.size;
   }
 
-  /** Sets the starting position if none is known yet (from room:join / room:list lastSeq). */
+  /**
+   * Sets the starting position if none is known yet (from room:join / room:list / room:added
+   * lastSeq). When the position was only guessed from a first live message, a lower lastSeq
+   * means messages between the two were never seen: the next catch-up fetches them and hands
+   * them to the late path (the feed is already past them).
+   */
   seed(lastSeq: number): void {
-    if (this.pos !== undefined) return;
-    this.pos = lastSeq;
-    this.settleBuffer();
+    if (this.pos === undefined) {
+      this.pos = lastSeq;
+      this.settleBuffer();
+      return;
+    }
+    const guessed = this.guessedFrom;
+    this.guessedFrom = undefined;
+    if (guessed !== undefined && lastSeq < guessed)
+      this.backfill = { after: lastSeq, upTo: guessed };
   }
 
   /** A live message (message:created, or our own send's ack). */
@@ -118,8 +138,10 @@ export class RoomStream {
       return;
     }
     if (this.pos === undefined) {
-      // Nothing known about this room yet: start here; older messages are history's business.
+      // Nothing known about this room yet: start here; older messages are history's business,
+      // unless a seed() says where the room really starts (see there).
       this.pos = message.seq - 1;
+      this.guessedFrom = this.pos;
     }
     this.admit(message);
     this.settleBuffer();
@@ -158,6 +180,7 @@ export class RoomStream {
   }
 
   private async catchUpOnce(): Promise<void> {
+    if (this.backfill) await this.runBackfill(this.backfill);
     let holeTries = 0;
     let waitedMs = 0;
     const holeDelays = this.options.holeRetryDelaysMs ?? [150, 300, 600];
@@ -199,6 +222,25 @@ export class RoomStream {
       this.skipHoles();
       return;
     }
+  }
+
+  private async runBackfill(range: { after: number; upTo: number }): Promise<void> {
+    const pageSize = this.options.historyPageSize ?? limits.historyPageMax;
+    let cursor = range.after;
+    while (!this.closed) {
+      const page = await this.deps.fetchAfter(this.roomId, cursor, pageSize);
+      const fresh = page.messages.filter((m) => m.seq > cursor).sort((a, b) => a.seq - b.seq);
+      for (const m of fresh) {
+        if (m.seq > range.upTo) break;
+        this.stats.fromHistory++;
+        if (this.seenIds.has(m.id)) this.stats.duplicatesDropped++;
+        else this.admit(m);
+      }
+      const last = fresh.at(-1);
+      if (!page.hasMore || !last || last.seq >= range.upTo) break;
+      cursor = last.seq;
+    }
+    if (this.backfill === range) this.backfill = undefined;
   }
 
   /**

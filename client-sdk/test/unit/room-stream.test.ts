@@ -310,6 +310,22 @@ describe('RoomStream', () => {
     expect(released).toEqual([41, 42]);
   });
 
+  it('a lower lastSeq seeded after a guessed start fetches the skipped messages for the late path', async () => {
+    // room:added lost the race against the room's first live message.
+    const { stream, released, late, write } = setup(undefined);
+    write(3, 4, 5, 6);
+    stream.push(msg(5));
+    expect(released).toEqual([5]);
+    stream.seed(2);
+    await stream.catchUp();
+    expect(late).toEqual([3, 4]); // never silently lost, never in the ordered feed
+    expect(released).toEqual([5, 6]);
+    expect(stream.position).toBe(6);
+    stream.seed(0); // only the first seed after a guess counts
+    await stream.catchUp();
+    expect(late).toEqual([3, 4]);
+  });
+
   it('retries a failed gap catch-up by itself', async () => {
     const { stream, released, write, failOnce } = setup(0, { gapWaitMs: 0 });
     write(1, 2, 3);
