@@ -78,6 +78,20 @@ describe('client: rooms the user is added to or removed from (room:added / room:
     expect(c.stats()[ROOM]).toMatchObject({ released: 2, late: 1 });
   });
 
+  it('room:added that loses the race against a live message still brings the skipped ones, as late', async () => {
+    const node = await server();
+    node.history.set(ROOM, [msg(3), msg(4), msg(5)]);
+    const c = client(node.url);
+    const socket = await node.connected();
+    await c.status.waitFor('connected');
+    const feed = collect<Message>(c, 'message:created', 1);
+    const late = collect<Message>(c, 'message:late', 2);
+    socket.emit('message:created', msg(5)); // the room channel beat the user channel
+    socket.emit('room:added', summary(ROOM, 2));
+    expect((await feed).map((m) => m.seq)).toEqual([5]);
+    expect((await late).map((m) => m.seq)).toEqual([3, 4]);
+  });
+
   it('room:removed stops the room stream, tells the app, and ignores stragglers', async () => {
     const node = await server();
     const c = client(node.url);
