@@ -4,7 +4,13 @@ import { AckBatcher } from './ack-batcher';
 import { backoffDelay, sleep } from './backoff';
 import { ConnectionWatchdog } from './connection-watchdog';
 import { limits, ParleyError, toParleyError } from './errors';
-import { Outbox, type OutboxEntry, type SendStats, type SentMessage } from './outbox';
+import {
+  Outbox,
+  type OutboxEntry,
+  type SendOptions,
+  type SendStats,
+  type SentMessage,
+} from './outbox';
 import { RoomStream } from './room-stream';
 import { type ConnectionStatus, StatusStream } from './status';
 import {
@@ -219,11 +225,7 @@ export class ParleyClient {
   }
 
   /** @internal queues a message in the outbox. */
-  send(
-    roomId: string,
-    body: string,
-    options: { clientMsgId?: string; deadlineMs?: number } = {},
-  ): Promise<SentMessage> {
+  send(roomId: string, body: string, options: SendOptions = {}): Promise<SentMessage> {
     // Checked here too: a body the server will refuse must not sit in a persistent outbox.
     if (body.length === 0 || body.length > limits.messageBodyMaxChars) {
       return Promise.reject(

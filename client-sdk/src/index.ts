@@ -33,6 +33,7 @@ export {
   type OutboxEntry,
   type OutboxOptions,
   type OutboxStorage,
+  type SendOptions,
   type SendStats,
   type SentMessage,
   type StorageLike,

@@ -125,6 +125,28 @@ export interface OutboxOptions {
   storage?: OutboxStorage;
 }
 
+/** Per-call options of a send. */
+export interface SendOptions {
+  /**
+   * The idempotency key. Pass the one from a `maybeStored` error to resend that message:
+   * the server returns the original if it was stored and stores it once if not.
+   * @default a fresh UUID
+   */
+  clientMsgId?: string;
+  /**
+   * Overrides `outbox.deadlineMs` for this send.
+   * @default the outbox's `deadlineMs`
+   */
+  deadlineMs?: number;
+  /**
+   * The clientMsgId may have been emitted before by another client instance or an earlier
+   * session (ids this client emitted itself are known and need no flag): its first emit is
+   * then marked as a retry, so the server takes its safe path.
+   * @default false
+   */
+  resend?: boolean;
+}
+
 /** A stored message as a send resolves it: the message plus how many emits it took. */
 export type SentMessage = Message & {
   /** `message:send` emits it took; more than 1 means it was retried. */
@@ -183,6 +205,9 @@ function ruledOutWrite(error: ParleyError): boolean {
  */
 const CONFLICT_RETRY_MAX_DELAY_MS = 1_000;
 
+/** Enough for any resend an app makes in one session; bounds memory on very long ones. */
+const EMITTED_IDS_REMEMBERED = 10_000;
+
 /**
  * Retries each send until the server acks it, across disconnects and nodes. Sends to one room
  * go one at a time, in order: if two were in flight, the second could be stored first and the
@@ -194,6 +219,8 @@ export class Outbox {
   private readonly queues = new Map<string, QueuedSend[]>();
   private readonly storage: OutboxStorage;
   private readonly roomStats = new Map<string, SendStats>();
+  /** clientMsgIds emitted by this outbox (bounded): a later send() reusing one is a retry. */
+  private readonly emitted = new Set<string>();
   private connectedWaiters: (() => void)[] = [];
   private reconnect = new AbortController();
   private closed = false;
@@ -208,13 +235,10 @@ export class Outbox {
 
   /**
    * Queues a message; resolves with the stored message once the server has acked it.
-   * `deadlineMs` overrides the outbox's `deadlineMs` for this send.
+   * `deadlineMs` overrides the outbox's `deadlineMs` for this send. `resend: true` says the
+   * clientMsgId may have been emitted before, by another client instance or session.
    */
-  send(
-    roomId: string,
-    body: string,
-    options: { clientMsgId?: string; deadlineMs?: number } = {},
-  ): Promise<SentMessage> {
+  send(roomId: string, body: string, options: SendOptions = {}): Promise<SentMessage> {
     const createdAt = Date.now();
     const deadlineMs = options.deadlineMs ?? this.options.deadlineMs;
     const entry: OutboxEntry = {
@@ -224,7 +248,10 @@ export class Outbox {
       createdAt,
     };
     if (deadlineMs !== undefined) entry.deadlineAt = createdAt + deadlineMs;
-    return this.enqueue(entry, true);
+    // The server skips its durable dedupe check for `attempt: 1`, so an id that may have
+    // gone out before must never be sent as a first attempt.
+    const maybeEmitted = options.resend === true || this.emitted.has(entry.clientMsgId);
+    return this.enqueue(entry, true, maybeEmitted);
   }
 
   /** Resends what the storage kept from an earlier session; results arrive through the hooks. */
@@ -233,7 +260,7 @@ export class Outbox {
     const entries = (await this.storage.load())
       .filter((e) => !known.has(e.clientMsgId))
       .sort((a, b) => a.createdAt - b.createdAt);
-    for (const entry of entries) this.enqueue(entry, false).catch(() => undefined);
+    for (const entry of entries) this.enqueue(entry, false, true).catch(() => undefined);
     return entries.length;
   }
 
@@ -267,7 +294,11 @@ export class Outbox {
     this.notifyConnected();
   }
 
-  private enqueue(entry: OutboxEntry, persist: boolean): Promise<SentMessage> {
+  private enqueue(
+    entry: OutboxEntry,
+    persist: boolean,
+    maybeEmitted: boolean,
+  ): Promise<SentMessage> {
     if (this.closed) {
       return Promise.reject(
         new ParleyError('CLOSED', 'client is closed', {
@@ -278,9 +309,9 @@ export class Outbox {
     return new Promise<SentMessage>((resolve, reject) => {
       const queued: QueuedSend = {
         entry,
-        emits: persist ? 0 : 1,
+        emits: maybeEmitted ? 1 : 0,
         attempts: 0,
-        uncertain: !persist,
+        uncertain: maybeEmitted,
         inFlight: false,
         settled: false,
         stop: new AbortController(),
@@ -353,6 +384,15 @@ export class Outbox {
     q.reject(marked);
   }
 
+  private rememberEmitted(clientMsgId: string): void {
+    this.emitted.delete(clientMsgId);
+    this.emitted.add(clientMsgId);
+    if (this.emitted.size > EMITTED_IDS_REMEMBERED) {
+      const oldest = this.emitted.values().next().value;
+      if (oldest !== undefined) this.emitted.delete(oldest);
+    }
+  }
+
   private statsFor(roomId: string): SendStats {
     let stats = this.roomStats.get(roomId);
     if (!stats) {
@@ -410,6 +450,7 @@ export class Outbox {
       if (stop.aborted) throw new ParleyError('CLOSED', 'send stopped');
       if (!this.transport.connected) continue;
       q.emits++;
+      this.rememberEmitted(q.entry.clientMsgId);
       q.attempts++;
       stats.attempts++;
       if (q.emits > 1) stats.retries++;

@@ -9,7 +9,7 @@ import type {
 import type { ParleyClient } from './client';
 import type { HistoryQuery, ParleyEvents, RequestOptions, RoomEventName } from './client-options';
 import { ParleyError } from './errors';
-import type { SentMessage } from './outbox';
+import type { SendOptions, SentMessage } from './outbox';
 
 /** The request facades hung off a client: `client.rooms`, `client.presence`, `client.room(id)`. */
 
@@ -81,15 +81,10 @@ export class RoomHandle {
    * acks it, across reconnects. Resolves with the stored message (its seq is final) and the
    * number of attempts it took. Rejects with a ParleyError carrying `maybeStored`,
    * `attempts` and `clientMsgId`.
-   * @param options.clientMsgId the idempotency key; resend with the one from a
-   *   `maybeStored` error to get the original back instead of a second copy
-   * @param options.deadlineMs overrides `outbox.deadlineMs`: past it the send rejects with
-   *   DEADLINE_EXCEEDED
+   * Options: `clientMsgId` (resend a `maybeStored` one to get the original back),
+   * `deadlineMs` (past it: DEADLINE_EXCEEDED), `resend` (see SendOptions).
    */
-  send(
-    body: string,
-    options: { clientMsgId?: string; deadlineMs?: number } = {},
-  ): Promise<SentMessage> {
+  send(body: string, options: SendOptions = {}): Promise<SentMessage> {
     this.client.trackRoom(this.id);
     return this.client.send(this.id, body, options);
   }

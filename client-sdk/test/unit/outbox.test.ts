@@ -251,6 +251,24 @@ describe('Outbox: attempts, deadlines, close', () => {
     expect(transport.attempts.map((a) => a.attempt)).toEqual([2]);
   });
 
+  it('never sends attempt 1 for an id that may have gone out before', async () => {
+    const transport = new FakeTransport().reply('hang', msg(1), msg(2));
+    const outbox = new Outbox(transport, { ackTimeoutMs: 1_000, maxAttempts: 1 });
+    // Emitted once, unanswered, given up: the app resends it with the same id.
+    const given = outbox.send(ROOM, 'x').catch((e: unknown) => e as ParleyError);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const first = await given;
+    expect(first).toMatchObject({ maybeStored: true, attempts: 1 });
+    await outbox.send(ROOM, 'x', { clientMsgId: first.clientMsgId });
+    // An id this outbox never emitted, which another session may have: the app says so.
+    await outbox.send(ROOM, 'y', { clientMsgId: 'c-from-elsewhere', resend: true });
+    expect(transport.attempts.map((a) => [a.entry.body, a.attempt])).toEqual([
+      ['x', 1],
+      ['x', 2],
+      ['y', 2],
+    ]);
+  });
+
   it('rejects at the deadline with maybeStored: false when nothing was ever emitted', async () => {
     const transport = new FakeTransport();
     transport.connected = false;
