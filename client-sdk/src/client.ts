@@ -232,7 +232,15 @@ export class ParleyClient {
         new ParleyError(
           'VALIDATION',
           `message body must be 1..${limits.messageBodyMaxChars} characters`,
-          { retryable: false, issues: [{ path: 'body', message: 'bad length' }] },
+          {
+            retryable: false,
+            issues: [{ path: 'body', message: 'bad length' }],
+            send: {
+              clientMsgId: options.clientMsgId ?? globalThis.crypto.randomUUID(),
+              attempts: 0,
+              maybeStored: false,
+            },
+          },
         ),
       );
     }
@@ -368,10 +376,8 @@ export class ParleyClient {
       const end = () => {
         socket.io.off('packet', heard);
         socket.io.off('ping', heard);
-        if (this.socket === socket) {
-          this.socket = undefined;
-          this.watchdog.stop();
-        }
+        if (this.socket === socket) this.socket = undefined;
+        this.watchdog.stop(); // the next connection starts it afresh
         const error = new ParleyError('DISCONNECTED', 'connection lost');
         for (const fail of [...this.inflight]) fail(error);
         clearTimeout(this.refreshTimer);

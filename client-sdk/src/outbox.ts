@@ -289,7 +289,9 @@ export class Outbox {
    */
   close(): void {
     this.closed = true;
-    for (const queue of this.queues.values()) for (const q of queue) this.stopSend(q, 'closed');
+    // Copies: stopSend takes queued sends out of their queue.
+    for (const queue of [...this.queues.values()])
+      for (const q of [...queue]) this.stopSend(q, 'closed');
     this.queues.clear();
     this.notifyConnected();
   }

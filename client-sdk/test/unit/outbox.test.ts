@@ -346,14 +346,23 @@ describe('Outbox: attempts, deadlines, close', () => {
     const outbox = new Outbox(transport, { storage });
     const head = outbox.send(ROOM, 'in flight').catch((e: unknown) => e);
     const queued = outbox.send(ROOM, 'queued').catch((e: unknown) => e);
+    const more = [1, 2, 3].map((i) => outbox.send(ROOM, `more ${i}`).catch((e: unknown) => e));
     await vi.advanceTimersByTimeAsync(100);
     expect(transport.attempts).toHaveLength(1);
     outbox.close();
     expect(await head).toMatchObject({ code: 'CLOSED', maybeStored: true, attempts: 1 });
     expect(await queued).toMatchObject({ code: 'CLOSED', maybeStored: false, attempts: 0 });
+    for (const m of await Promise.all(more))
+      expect(m).toMatchObject({ code: 'CLOSED', maybeStored: false });
     expect((await head) as ParleyError).toBeInstanceOf(ParleyError);
     // Both stay for the next session, which resends them with the same clientMsgId.
-    expect(storage.load().map((e) => e.body)).toEqual(['in flight', 'queued']);
+    expect(storage.load().map((e) => e.body)).toEqual([
+      'in flight',
+      'queued',
+      'more 1',
+      'more 2',
+      'more 3',
+    ]);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(transport.attempts).toHaveLength(1); // nothing more goes out
   });
