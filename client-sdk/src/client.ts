@@ -64,6 +64,8 @@ export class ParleyClient {
   private currentUrl: string | undefined;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private refreshFailures = 0;
+  /** From the current connection's Engine.IO handshake. */
+  private serverPingIntervalMs: number | undefined;
 
   constructor(private readonly options: ParleyClientOptions) {
     this.tokens = new TokenManager({
@@ -312,6 +314,7 @@ export class ParleyClient {
   }
 
   private openSocket(url: string, token: string): Promise<ParleySocket> {
+    let pingIntervalMs: number | undefined;
     const socket: ParleySocket = io(url, {
       transports: this.options.transports ?? ['websocket'],
       timeout: this.options.connectTimeoutMs ?? 10_000,
@@ -347,7 +350,10 @@ export class ParleyClient {
         timeoutMs,
       );
       this.stop.signal.addEventListener('abort', onAbort, { once: true });
-      socket.once('connect', () => finish());
+      socket.once('connect', () => {
+        this.serverPingIntervalMs = pingIntervalMs;
+        finish();
+      });
       socket.once('disconnect', onEarlyDisconnect);
       socket.once('connect_error', (err: Error & { data?: unknown }) => {
         // The server's auth middleware puts { code, message } in `data`; anything else is
@@ -359,6 +365,10 @@ export class ParleyClient {
         );
       });
       socket.connect();
+      // The handshake tells how often the server pings: the watchdog's idle bound follows it.
+      socket.io.engine?.once('handshake', (data) => {
+        pingIntervalMs = data.pingInterval;
+      });
     });
   }
 
@@ -371,7 +381,7 @@ export class ParleyClient {
     const heard = () => this.watchdog.heard();
     socket.io.on('packet', heard);
     socket.io.on('ping', heard);
-    this.watchdog.start();
+    this.watchdog.start(this.serverPingIntervalMs);
     const ended = new Promise<void>((resolve) => {
       const end = () => {
         socket.io.off('packet', heard);

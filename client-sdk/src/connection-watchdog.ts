@@ -9,9 +9,9 @@ export interface WatchdogOptions {
   silenceMs?: number;
   /**
    * With nothing pending, this long without any packet from the server makes the SDK probe
-   * the connection. A live server pings every `pingInterval` (25 s by default), so this should
-   * be above it.
-   * @default 30000
+   * the connection. A live server pings every `pingInterval` (told in the Engine.IO
+   * handshake; 25 s unless the server changed it), so the default follows it.
+   * @default the server's pingInterval + 5000 (30000 when unknown)
    */
   idleMs?: number;
   /**
@@ -47,7 +47,8 @@ export class ConnectionWatchdog {
   private probe: { at: number; heardCount: number } | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly silenceMs: number;
-  private readonly idleMs: number;
+  private idleMs: number;
+  private readonly fixedIdleMs: number | undefined;
   private readonly probeTimeoutMs: number;
 
   constructor(
@@ -55,14 +56,19 @@ export class ConnectionWatchdog {
     options: WatchdogOptions = {},
   ) {
     this.silenceMs = options.silenceMs ?? 4_000;
+    this.fixedIdleMs = options.idleMs;
     this.idleMs = options.idleMs ?? 30_000;
     this.probeTimeoutMs = options.probeTimeoutMs ?? 2_000;
     this.lastHeard = Date.now();
   }
 
-  /** Starts watching a fresh connection. */
-  start(): void {
+  /**
+   * Starts watching a fresh connection. `pingIntervalMs` is the server's, from the
+   * handshake: a live server is never silent for longer, so idle silence is judged by it.
+   */
+  start(pingIntervalMs?: number): void {
     this.stop();
+    this.idleMs = this.fixedIdleMs ?? (pingIntervalMs ? pingIntervalMs + 5_000 : 30_000);
     this.lastHeard = Date.now();
     this.emittedSinceHeard = undefined;
     this.probe = undefined;

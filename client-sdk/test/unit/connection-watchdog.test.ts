@@ -99,6 +99,15 @@ describe('ConnectionWatchdog', () => {
     expect(abandoned.map((a) => a.at)).toEqual([6_000]);
   });
 
+  it('judges idle silence by the server ping interval from the handshake', async () => {
+    const { watchdog, probes } = setup({ probeTimeoutMs: 2_000 });
+    watchdog.start(10_000); // the server pings every 10 s
+    await vi.advanceTimersByTimeAsync(14_999);
+    expect(probes).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(probes).toEqual([15_000]);
+  });
+
   it('does nothing once stopped (the connection ended)', async () => {
     const { watchdog, probes, request } = setup();
     request();
