@@ -198,10 +198,10 @@ function ruledOutWrite(error: ParleyError): boolean {
 }
 
 /**
- * CONFLICT means "this message is being stored by another attempt" (say, on a node that died
- * mid-write): the retry that follows is cheap for the server and succeeds as soon as that
- * attempt settles, so it is retried at least this often instead of backing off to
- * `maxDelayMs` and adding seconds to the ack.
+ * A retryable CONFLICT means "this message is being stored by another attempt" (say, on a
+ * node that died mid-write; servers before the shared send binding answered so): the retry
+ * is cheap for the server and succeeds as soon as that attempt settles, so it is retried at
+ * least this often instead of backing off to `maxDelayMs` and adding seconds to the ack.
  */
 const CONFLICT_RETRY_MAX_DELAY_MS = 1_000;
 
