@@ -38,7 +38,14 @@ describe('client.on', () => {
     client.on('outbox:failed', (error, entry) => {
       expectTypeOf(error).toEqualTypeOf<ParleyError>();
       expectTypeOf(entry.clientMsgId).toBeString();
+      expectTypeOf(error.maybeStored).toEqualTypeOf<boolean | undefined>();
+      expectTypeOf(error.attempts).toEqualTypeOf<number | undefined>();
     });
+    client.on('message:late', (message) => expectTypeOf(message).toEqualTypeOf<Message>());
+    client.on('room:added', (summary) => expectTypeOf(summary).toEqualTypeOf<RoomSummary>());
+    client.on('room:removed', (info) =>
+      expectTypeOf(info.reason).toEqualTypeOf<'left' | 'kicked' | 'banned'>(),
+    );
     expectTypeOf(client.on('presence:changed', () => undefined)).toEqualTypeOf<() => void>();
   });
 
@@ -56,6 +63,9 @@ describe('client.on', () => {
   it('room(id).on only accepts events that belong to a room', () => {
     client.room(roomId).on('message:updated', (m) => expectTypeOf(m).toEqualTypeOf<Message>());
     client.room(roomId).on('member:left', (m) => expectTypeOf(m.userId).toBeString());
+    client.room(roomId).on('message:late', (m) => expectTypeOf(m).toEqualTypeOf<Message>());
+    // @ts-expect-error: room:added is about the user, and its summary has no roomId
+    client.room(roomId).on('room:added', () => undefined);
     // @ts-expect-error: presence is per user, not per room
     client.room(roomId).on('presence:changed', () => undefined);
     // @ts-expect-error: sync:required is connection-wide
