@@ -22,6 +22,9 @@ export interface WatchdogOptions {
   probeTimeoutMs?: number;
 }
 
+/** Timer lateness beyond this is our own stall, not the server's silence. */
+const OWN_STALL_TOLERANCE_MS = 250;
+
 export interface WatchdogDeps {
   /** Whether any request still waits for its ack. */
   hasPending(): boolean;
@@ -46,6 +49,8 @@ export class ConnectionWatchdog {
   private emittedSinceHeard: number | undefined;
   private probe: { at: number; heardCount: number } | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private every = 0;
+  private lastCheck = 0;
   private readonly silenceMs: number;
   private idleMs: number;
   private readonly fixedIdleMs: number | undefined;
@@ -73,8 +78,9 @@ export class ConnectionWatchdog {
     this.emittedSinceHeard = undefined;
     this.probe = undefined;
     // A quarter of the shortest bound keeps the detection time within 25% of its setting.
-    const every = Math.max(50, Math.min(this.silenceMs, this.probeTimeoutMs) / 4);
-    this.timer = setInterval(() => this.check(), every);
+    this.every = Math.max(50, Math.min(this.silenceMs, this.probeTimeoutMs) / 4);
+    this.lastCheck = Date.now();
+    this.timer = setInterval(() => this.check(), this.every);
   }
 
   stop(): void {
@@ -96,6 +102,16 @@ export class ConnectionWatchdog {
 
   private check(): void {
     const now = Date.now();
+    // A check that comes much later than scheduled means this process was stalled (a busy
+    // event loop, a suspended laptop, a debugger). Packets that arrived meanwhile are still
+    // unread, so that time must not count as the server's silence: discount it.
+    const lag = now - this.lastCheck - this.every;
+    this.lastCheck = now;
+    if (lag > OWN_STALL_TOLERANCE_MS) {
+      this.lastHeard += lag;
+      if (this.emittedSinceHeard !== undefined) this.emittedSinceHeard += lag;
+      if (this.probe) this.probe.at += lag;
+    }
     if (this.probe !== undefined) {
       if (this.heardCount > this.probe.heardCount) {
         this.probe = undefined; // something came back: alive

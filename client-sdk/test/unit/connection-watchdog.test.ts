@@ -108,6 +108,19 @@ describe('ConnectionWatchdog', () => {
     expect(probes).toEqual([15_000]);
   });
 
+  it('does not blame the server for time this process itself was stalled', async () => {
+    const { probes, abandoned, request } = setup();
+    request();
+    await vi.advanceTimersByTimeAsync(1_000);
+    vi.setSystemTime(Date.now() + 20_000); // the event loop was blocked for 20 s
+    await vi.advanceTimersByTimeAsync(500);
+    expect(probes).toEqual([]); // only ~1.5 s of silence actually observed
+    await vi.advanceTimersByTimeAsync(2_500);
+    expect(probes).toHaveLength(1); // 4 s of observed silence
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(abandoned).toHaveLength(1);
+  });
+
   it('does nothing once stopped (the connection ended)', async () => {
     const { watchdog, probes, request } = setup();
     request();
