@@ -64,6 +64,13 @@ client.status.subscribe((status, error) =>
   print(`* ${status}${error ? ` (${error.message})` : ''}`),
 );
 client.on('message:created', show);
+// Older than what is already on screen: printed where it lands, marked so.
+client.on('message:late', (m) => {
+  print('* late:');
+  show(m);
+});
+client.on('room:added', (r) => print(`* added to ${r.name} (${r.id.slice(0, 8)})`));
+client.on('room:removed', (r) => print(`* removed from ${r.roomId.slice(0, 8)} (${r.reason})`));
 client.on('message:updated', (m) => print(`* #${m.seq} edited: ${m.body}`));
 client.on('typing:changed', (t) => {
   if (t.typing && t.roomId === current)
@@ -73,7 +80,9 @@ client.on('member:joined', (m) =>
   print(`* ${m.userId.slice(0, 8)} joined ${m.roomId.slice(0, 8)}`),
 );
 client.on('outbox:failed', (error, entry) =>
-  print(`! not sent "${entry.body}": ${error.code} ${error.message}`),
+  print(
+    `! ${error.maybeStored ? 'maybe not sent' : 'not sent'} "${entry.body}": ${error.code} ${error.message}`,
+  ),
 );
 
 await client.status.waitFor(['connected', 'auth-failed']);

@@ -7,6 +7,7 @@ import type {
 import type { ManagerOptions, Socket, SocketOptions } from 'socket.io-client';
 import type { BackoffOptions } from './backoff';
 import type { ParleyError } from './errors';
+import type { WatchdogOptions } from './connection-watchdog';
 import type { OutboxEntry, OutboxOptions } from './outbox';
 import type { RoomStreamOptions } from './room-stream';
 import type { Credentials, TokenProvider } from './token-manager';
@@ -25,6 +26,13 @@ export type ResponseData<E extends RequestEvent> =
 
 /** Events the SDK itself raises, next to the server's. */
 export interface ClientEvents {
+  /**
+   * A message that arrived below the room's position — after later messages were already
+   * released in order — and was never released before (a publish that lost a race, a write
+   * that settled late, history older than the position). Once per message; never also in
+   * `message:created`. Show it in its seq place, or mark it as late.
+   */
+  'message:late': (message: Message) => void;
   /** A message from the outbox was acked (also for sends restored from storage). */
   'outbox:sent': (message: Message, entry: OutboxEntry) => void;
   /** The outbox gave up on a message (non-retryable error, or the client closed). */
@@ -45,14 +53,14 @@ export interface ClientEvents {
 export type ParleyEvents = ServerToClientEvents & ClientEvents;
 export type ParleyEventName = keyof ParleyEvents;
 
-/** Server events that belong to one room; `room(id).on()` filters them. */
+/** Server and SDK events that belong to one room; `room(id).on()` filters them. */
 export type RoomEventName = {
-  [E in keyof ServerToClientEvents]: Parameters<ServerToClientEvents[E]>[0] extends {
+  [E in keyof ParleyEvents]: Parameters<ParleyEvents[E]>[0] extends {
     roomId: string;
   }
     ? E
     : never;
-}[keyof ServerToClientEvents];
+}[keyof ParleyEvents];
 
 /** One server URL, several (tried in turn: failover), or a function asked on every connect. */
 export type UrlSource = string | string[] | (() => string | Promise<string>);
@@ -85,8 +93,10 @@ interface CommonOptions {
    * @default { initialDelayMs: 500, maxDelayMs: 10000 }
    */
   reconnect?: BackoffOptions;
-  /** Send retries, ack timeout and where unsent messages wait. */
+  /** Send retries, ack timeout, deadline and where unsent messages wait. */
   outbox?: OutboxOptions;
+  /** When a connection that is open but silent (a frozen or cut-off node) is abandoned. */
+  watchdog?: WatchdogOptions;
   /** Gap handling for the ordered message feed. */
   stream?: RoomStreamOptions;
   /**

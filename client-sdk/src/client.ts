@@ -1,9 +1,16 @@
-import type { Message, PublicUser } from '@parley/contract';
+import type { Message, PublicUser, RoomSummary } from '@parley/contract';
 import { io } from 'socket.io-client';
 import { AckBatcher } from './ack-batcher';
 import { backoffDelay, sleep } from './backoff';
+import { ConnectionWatchdog } from './connection-watchdog';
 import { limits, ParleyError, toParleyError } from './errors';
-import { Outbox, type OutboxEntry } from './outbox';
+import {
+  Outbox,
+  type OutboxEntry,
+  type SendOptions,
+  type SendStats,
+  type SentMessage,
+} from './outbox';
 import { RoomStream } from './room-stream';
 import { type ConnectionStatus, StatusStream } from './status';
 import {
@@ -42,7 +49,11 @@ export class ParleyClient {
   private readonly streams = new Map<string, RoomStream>();
   private readonly handles = new Map<string, RoomHandle>();
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** Requests waiting for their ack: how to fail each. */
   private readonly inflight = new Set<(error: ParleyError) => void>();
+  private readonly watchdog: ConnectionWatchdog;
+  /** Rooms the server said we were removed from: stray live events for them are ignored. */
+  private readonly removedRooms = new Set<string>();
   private socket: ParleySocket | undefined;
   private loop: Promise<void> | undefined;
   private stop = new AbortController();
@@ -53,6 +64,8 @@ export class ParleyClient {
   private currentUrl: string | undefined;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private refreshFailures = 0;
+  /** From the current connection's Engine.IO handshake. */
+  private serverPingIntervalMs: number | undefined;
 
   constructor(private readonly options: ParleyClientOptions) {
     this.tokens = new TokenManager({
@@ -68,10 +81,10 @@ export class ParleyClient {
         get connected() {
           return isConnected();
         },
-        send: (entry, timeoutMs) =>
+        send: (entry, attempt, timeoutMs) =>
           this.emitRequest(
             'message:send',
-            { roomId: entry.roomId, clientMsgId: entry.clientMsgId, body: entry.body },
+            { roomId: entry.roomId, clientMsgId: entry.clientMsgId, body: entry.body, attempt },
             timeoutMs,
           ),
       },
@@ -92,6 +105,21 @@ export class ParleyClient {
       },
       () => this.connected,
       { intervalMs: options.ackIntervalMs },
+    );
+    this.watchdog = new ConnectionWatchdog(
+      {
+        hasPending: () => this.inflight.size > 0,
+        probe: () => this.probe(),
+        abandon: (reason) => {
+          this.reportError(
+            new ParleyError('TIMEOUT', `${this.currentUrl ?? 'server'} went silent (${reason})`),
+          );
+          // The 'disconnect' this causes ends serve(): in-flight requests fail DISCONNECTED
+          // (sends are retried at once on the next connection) and the next URL is tried.
+          this.dropSocket();
+        },
+      },
+      options.watchdog,
     );
     this.rooms = new RoomsApi(this);
     this.presence = new PresenceApi(this);
@@ -121,12 +149,20 @@ export class ParleyClient {
   }
 
   /**
-   * Delivery counters per room: messages that arrived live or from history, duplicates the
-   * SDK dropped, and messages released to the app (exactly once each).
+   * Counters per room: messages that arrived live or from history, duplicates the SDK
+   * dropped, messages released to the app in order (`released`) and through the late path
+   * (`late`), exactly once each; and `sends`: acked, failed, attempts and retries.
    */
-  stats(): Record<string, RoomStream['stats']> {
+  stats(): Record<string, RoomStats> {
+    const rooms = new Set([...this.streams.keys(), ...this.outbox.stats().keys()]);
     return Object.fromEntries(
-      [...this.streams].map(([roomId, stream]) => [roomId, { ...stream.stats }]),
+      [...rooms].map((roomId) => [
+        roomId,
+        {
+          ...(this.streams.get(roomId)?.stats ?? emptyStreamStats()),
+          sends: { ...(this.outbox.stats().get(roomId) ?? emptySendStats()) },
+        },
+      ]),
     );
   }
 
@@ -172,7 +208,10 @@ export class ParleyClient {
     return this.emitRequest(event, payload, Math.max(1, deadline - Date.now()));
   }
 
-  /** Closes the connection for good; pending sends reject with CLOSED (stored ones stay). */
+  /**
+   * Closes the connection for good. Pending sends reject with CLOSED: `maybeStored: false` if
+   * never emitted, `true` if emitted without an answer. Outbox entries stay in storage.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -180,6 +219,7 @@ export class ParleyClient {
     clearTimeout(this.refreshTimer);
     void this.acks.flush();
     this.acks.close();
+    this.watchdog.stop();
     this.outbox.close();
     for (const stream of this.streams.values()) stream.close();
     this.dropSocket();
@@ -187,24 +227,35 @@ export class ParleyClient {
   }
 
   /** @internal queues a message in the outbox. */
-  send(roomId: string, body: string, clientMsgId?: string): Promise<Message> {
+  send(roomId: string, body: string, options: SendOptions = {}): Promise<SentMessage> {
     // Checked here too: a body the server will refuse must not sit in a persistent outbox.
     if (body.length === 0 || body.length > limits.messageBodyMaxChars) {
       return Promise.reject(
         new ParleyError(
           'VALIDATION',
           `message body must be 1..${limits.messageBodyMaxChars} characters`,
-          { retryable: false, issues: [{ path: 'body', message: 'bad length' }] },
+          {
+            retryable: false,
+            issues: [{ path: 'body', message: 'bad length' }],
+            send: {
+              clientMsgId: options.clientMsgId ?? globalThis.crypto.randomUUID(),
+              attempts: 0,
+              maybeStored: false,
+            },
+          },
         ),
       );
     }
-    return this.outbox.send(roomId, body, clientMsgId);
+    return this.outbox.send(roomId, body, options);
   }
 
-  /** @internal position bookkeeping for RoomsApi. */
+  /** @internal position bookkeeping for RoomsApi. A known lastSeq means we are a member. */
   trackRoom(roomId: string, lastSeq?: number): void {
+    if (lastSeq !== undefined) this.removedRooms.delete(roomId);
     const stream = this.streamFor(roomId);
-    if (lastSeq !== undefined) stream.seed(lastSeq);
+    if (lastSeq === undefined) return;
+    stream.seed(lastSeq);
+    if (stream.needsBackfill) stream.catchUp().catch((err: unknown) => this.reportError(err));
   }
 
   /** @internal */
@@ -263,6 +314,7 @@ export class ParleyClient {
   }
 
   private openSocket(url: string, token: string): Promise<ParleySocket> {
+    let pingIntervalMs: number | undefined;
     const socket: ParleySocket = io(url, {
       transports: this.options.transports ?? ['websocket'],
       timeout: this.options.connectTimeoutMs ?? 10_000,
@@ -298,7 +350,10 @@ export class ParleyClient {
         timeoutMs,
       );
       this.stop.signal.addEventListener('abort', onAbort, { once: true });
-      socket.once('connect', () => finish());
+      socket.once('connect', () => {
+        this.serverPingIntervalMs = pingIntervalMs;
+        finish();
+      });
       socket.once('disconnect', onEarlyDisconnect);
       socket.once('connect_error', (err: Error & { data?: unknown }) => {
         // The server's auth middleware puts { code, message } in `data`; anything else is
@@ -310,6 +365,10 @@ export class ParleyClient {
         );
       });
       socket.connect();
+      // The handshake tells how often the server pings: the watchdog's idle bound follows it.
+      socket.io.engine?.once('handshake', (data) => {
+        pingIntervalMs = data.pingInterval;
+      });
     });
   }
 
@@ -318,9 +377,17 @@ export class ParleyClient {
     this.socket = socket;
     this.everConnected = true;
     socket.onAny((event: string, ...args: unknown[]) => this.onServerEvent(event, args));
+    // Any packet (acks and Engine.IO pings included) proves the node alive.
+    const heard = () => this.watchdog.heard();
+    socket.io.on('packet', heard);
+    socket.io.on('ping', heard);
+    this.watchdog.start(this.serverPingIntervalMs);
     const ended = new Promise<void>((resolve) => {
       const end = () => {
+        socket.io.off('packet', heard);
+        socket.io.off('ping', heard);
         if (this.socket === socket) this.socket = undefined;
+        this.watchdog.stop(); // the next connection starts it afresh
         const error = new ParleyError('DISCONNECTED', 'connection lost');
         for (const fail of [...this.inflight]) fail(error);
         clearTimeout(this.refreshTimer);
@@ -353,8 +420,28 @@ export class ParleyClient {
     switch (event) {
       case 'message:created': {
         const message = args[0] as Message;
+        if (this.removedRooms.has(message.roomId)) return; // a straggler from before removal
         this.streamFor(message.roomId).push(message);
         return; // the app gets it from the stream, in order
+      }
+      case 'room:added': {
+        // Someone else added us: the room gets its position now, not at its first message.
+        const summary = args[0] as RoomSummary;
+        if (typeof summary?.id !== 'string' || typeof summary.lastSeq !== 'number') break;
+        this.trackRoom(summary.id, summary.lastSeq);
+        // Whatever was stored between the summary and our joining the room's channel.
+        this.streams
+          .get(summary.id)
+          ?.catchUp()
+          .catch((err: unknown) => this.reportError(err));
+        break;
+      }
+      case 'room:removed': {
+        const info = args[0] as { roomId?: unknown };
+        if (typeof info?.roomId !== 'string') break;
+        this.forgetRoom(info.roomId);
+        this.removedRooms.add(info.roomId);
+        break;
       }
       case 'sync:required':
         void this.catchUpAll();
@@ -405,6 +492,7 @@ export class ParleyClient {
           fetchAfter: (id, after, limit) =>
             this.emitRequest('history:fetch', { roomId: id, after, limit }, this.requestTimeout()),
           release: (message) => this.dispatch('message:created', message),
+          releaseLate: (message) => this.dispatch('message:late', message),
           onPosition: (id, seq) => this.acks.note(id, seq),
           onError: (err) => this.reportError(err),
         },
@@ -480,6 +568,16 @@ export class ParleyClient {
     return this.options.requestTimeoutMs ?? 10_000;
   }
 
+  /** The watchdog's "are you there?": cheap for the server (one Redis read), any answer counts. */
+  private probe(): void {
+    const userId = this.userId;
+    const timeoutMs = this.options.watchdog?.probeTimeoutMs ?? 2_000;
+    const probe = userId
+      ? this.emitRequest('presence:query', { userIds: [userId] }, timeoutMs)
+      : this.emitRequest('room:list', {}, timeoutMs);
+    probe.catch(() => undefined);
+  }
+
   private async waitForConnection(timeoutMs: number): Promise<void> {
     if (this.closed) throw new ParleyError('CLOSED', 'client is closed');
     if (this.status.value === 'auth-failed') {
@@ -514,6 +612,7 @@ export class ParleyClient {
       const emitter = socket.timeout(timeoutMs) as unknown as {
         emit(event: string, payload: unknown, ack: (err: Error | null, ack: unknown) => void): void;
       };
+      this.watchdog.sent();
       emitter.emit(event, payload, (err, ack) => {
         if (!this.inflight.has(fail)) return; // already failed by a disconnect
         this.inflight.delete(fail);
@@ -547,6 +646,17 @@ export class ParleyClient {
   private reportError(err: unknown): void {
     this.dispatch('client:error', toParleyError(err));
   }
+}
+
+/** What `client.stats()` reports for one room. */
+export type RoomStats = RoomStream['stats'] & { sends: SendStats };
+
+function emptyStreamStats(): RoomStream['stats'] {
+  return { live: 0, fromHistory: 0, duplicatesDropped: 0, released: 0, late: 0 };
+}
+
+function emptySendStats(): SendStats {
+  return { acked: 0, failed: 0, failedMaybeStored: 0, attempts: 0, retries: 0 };
 }
 
 export type { ConnectionStatus };

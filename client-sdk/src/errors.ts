@@ -50,12 +50,14 @@ export const limits: Pick<Limits, 'messageBodyMaxChars' | 'historyPageMax' | 'ac
  * Codes the SDK raises itself, for failures that never reached a server answer.
  * TIMEOUT: no ack within the per-attempt timeout. DISCONNECTED: no live connection.
  * CLOSED: the client was closed. NETWORK: a REST call could not reach any server.
+ * DEADLINE_EXCEEDED: a send's overall deadline passed before it was acked.
  */
 export const ClientErrorCode = {
   TIMEOUT: 'TIMEOUT',
   DISCONNECTED: 'DISCONNECTED',
   CLOSED: 'CLOSED',
   NETWORK: 'NETWORK',
+  DEADLINE_EXCEEDED: 'DEADLINE_EXCEEDED',
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 
@@ -66,6 +68,7 @@ const retryableClientCodes: Record<ClientErrorCode, boolean> = {
   DISCONNECTED: true,
   CLOSED: false,
   NETWORK: true,
+  DEADLINE_EXCEEDED: false,
 };
 
 export interface ParleyErrorOptions {
@@ -73,6 +76,21 @@ export interface ParleyErrorOptions {
   retryAfterMs?: number;
   issues?: { path: string; message: string }[];
   cause?: unknown;
+  send?: SendOutcome;
+}
+
+/** What a failed send knows about its own fate; set on every error a send rejects with. */
+export interface SendOutcome {
+  /** The send's idempotency key: resend with it to get the original back if it was stored. */
+  clientMsgId: string;
+  /** `message:send` emits that reached a live connection. */
+  attempts: number;
+  /**
+   * `true`: at least one attempt went out and its outcome is unknown (no ack, a lost
+   * connection, or a server error that does not rule out a write), so the message may be
+   * stored and may still show up in the room's feed. `false`: it is certainly not stored.
+   */
+  maybeStored: boolean;
 }
 
 /** Every error the SDK rejects with or reports: a contract code plus the SDK's own few. */
@@ -85,6 +103,15 @@ export class ParleyError extends Error {
   readonly retryAfterMs: number | undefined;
   /** For VALIDATION: the offending fields. */
   readonly issues: { path: string; message: string }[] | undefined;
+  /** Set on every error a send rejects with (see SendOutcome). */
+  readonly clientMsgId: string | undefined;
+  /** Set on every error a send rejects with (see SendOutcome). */
+  readonly attempts: number | undefined;
+  /**
+   * Set on every error a send rejects with. `true`: the message may be stored (and may still
+   * show up in the room's feed); `false`: it certainly is not.
+   */
+  readonly maybeStored: boolean | undefined;
 
   constructor(code: ParleyErrorCode, message: string, options: ParleyErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -92,6 +119,20 @@ export class ParleyError extends Error {
     this.retryable = options.retryable ?? isRetryableCode(code);
     this.retryAfterMs = options.retryAfterMs;
     this.issues = options.issues;
+    this.clientMsgId = options.send?.clientMsgId;
+    this.attempts = options.send?.attempts;
+    this.maybeStored = options.send?.maybeStored;
+  }
+
+  /** The same error, marked with a send's outcome. */
+  withSendOutcome(send: SendOutcome): ParleyError {
+    return new ParleyError(this.code, this.message, {
+      retryable: this.retryable,
+      retryAfterMs: this.retryAfterMs,
+      issues: this.issues,
+      cause: this.cause,
+      send,
+    });
   }
 
   /** Builds the error from the `error` half of an ack envelope or a REST problem body. */

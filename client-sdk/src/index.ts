@@ -14,6 +14,7 @@ export {
   type RequestPayload,
   type ResponseData,
   type RoomEventName,
+  type RoomStats,
   type UrlSource,
 } from './client';
 export {
@@ -24,6 +25,7 @@ export {
   ParleyError,
   type ParleyErrorCode,
   type ParleyErrorOptions,
+  type SendOutcome,
 } from './errors';
 export {
   MemoryOutboxStorage,
@@ -31,9 +33,13 @@ export {
   type OutboxEntry,
   type OutboxOptions,
   type OutboxStorage,
+  type SendOptions,
+  type SendStats,
+  type SentMessage,
   type StorageLike,
 } from './outbox';
 export type { RoomStreamOptions } from './room-stream';
+export type { WatchdogOptions } from './connection-watchdog';
 export type { AckBatcherOptions } from './ack-batcher';
 export type { BackoffOptions } from './backoff';
 export { StatusStream, type ConnectionStatus, type StatusListener } from './status';

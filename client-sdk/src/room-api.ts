@@ -5,11 +5,11 @@ import type {
   Room,
   RoomMember,
   RoomSummary,
-  ServerToClientEvents,
 } from '@parley/contract';
 import type { ParleyClient } from './client';
 import type { HistoryQuery, ParleyEvents, RequestOptions, RoomEventName } from './client-options';
 import { ParleyError } from './errors';
+import type { SendOptions, SentMessage } from './outbox';
 
 /** The request facades hung off a client: `client.rooms`, `client.presence`, `client.room(id)`. */
 
@@ -78,11 +78,15 @@ export class RoomHandle {
 
   /**
    * Sends a message through the outbox: retried with the same clientMsgId until the server
-   * acks it, across reconnects. Resolves with the stored message (its seq is final).
+   * acks it, across reconnects. Resolves with the stored message (its seq is final) and the
+   * number of attempts it took. Rejects with a ParleyError carrying `maybeStored`,
+   * `attempts` and `clientMsgId`.
+   * Options: `clientMsgId` (resend a `maybeStored` one to get the original back),
+   * `deadlineMs` (past it: DEADLINE_EXCEEDED), `resend` (see SendOptions).
    */
-  send(body: string, options: { clientMsgId?: string } = {}): Promise<Message> {
+  send(body: string, options: SendOptions = {}): Promise<SentMessage> {
     this.client.trackRoom(this.id);
-    return this.client.send(this.id, body, options.clientMsgId);
+    return this.client.send(this.id, body, options);
   }
 
   /** One page of history: `{ before }` pages backwards (newest first), `{ after }` forwards. */
@@ -121,8 +125,8 @@ export class RoomHandle {
     return this.client.positionOf(this.id);
   }
 
-  /** Like `client.on`, only for this room's events. */
-  on<E extends RoomEventName>(event: E, handler: ServerToClientEvents[E]): () => void {
+  /** Like `client.on`, only for this room's events (`message:late` included). */
+  on<E extends RoomEventName>(event: E, handler: ParleyEvents[E]): () => void {
     const fn = handler as unknown as (payload: { roomId: string }) => void;
     const filtered = ((payload: { roomId: string }) => {
       if (payload.roomId === this.id) fn(payload);

@@ -41,6 +41,11 @@ export interface RoomStreamDeps {
   fetchAfter(roomId: string, after: number, limit: number): Promise<HistoryPage>;
   /** Hands one message to the app. Called exactly once per message, in seq order. */
   release(message: Message): void;
+  /**
+   * Hands the app a message that arrived below the position (after later ones were already
+   * released) and was never released before: once per message, never in the ordered feed.
+   */
+  releaseLate(message: Message): void;
   /** The highest seq released so far moved: worth a delivery ack. */
   onPosition?(roomId: string, seq: number): void;
   /** A catch-up failed; the stream retries on its own (or at the next reconnect). */
@@ -55,7 +60,11 @@ export interface RoomStreamDeps {
  * (a seq allocated and never stored; a counter that jumped after a Redis restart), so a
  * missing seq is first awaited, then asked of history, and whatever history returns is the
  * truth: seqs it skipped below its highest returned seq are holes. A message below `position`
- * that was never seen is a late arrival and is still delivered — dropping it would lose it.
+ * that was never seen is a late arrival: dropping it would lose it, and releasing it into the
+ * ordered feed would break the order, so it goes to `releaseLate` instead, once.
+ *
+ * Dedupe is by message id and by (senderId, clientMsgId): a send stored twice (an uncertain
+ * write retried) has two ids but is one message to the app, and the first copy seen wins.
  */
 export class RoomStream {
   private pos: number | undefined;
@@ -63,15 +72,20 @@ export class RoomStream {
    * lagging replica can hand out one seq twice, and both messages are real. */
   private readonly buffer = new Map<number, Message[]>();
   private readonly seenIds = new Set<string>();
-  private readonly seenOrder: { id: string; seq: number }[] = [];
+  private readonly seenSends = new Set<string>();
+  private readonly seenOrder: { id: string; send: string }[] = [];
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The position came from a first live message, not from the server's lastSeq. */
+  private guessedFrom: number | undefined;
+  /** Seqs in (after, upTo] that a guessed position skipped: fetched for the late path. */
+  private backfill: { after: number; upTo: number } | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private closed = false;
   private retryAttempt = 0;
   private readonly abort = new AbortController();
   /** Counters for observability: what arrived live, what was dropped as a duplicate. */
-  readonly stats = { live: 0, fromHistory: 0, duplicatesDropped: 0, released: 0 };
+  readonly stats = { live: 0, fromHistory: 0, duplicatesDropped: 0, released: 0, late: 0 };
 
   constructor(
     readonly roomId: string,
@@ -87,35 +101,49 @@ export class RoomStream {
     return this.pos;
   }
 
+  /** A seed() found messages skipped by a guessed start: the next catchUp() fetches them. */
+  get needsBackfill(): boolean {
+    return this.backfill !== undefined;
+  }
+
   /** Messages held back until the ones before them arrive. */
   get buffered(): number {
     return this.buffer.size;
   }
 
-  /** Sets the starting position if none is known yet (from room:join / room:list lastSeq). */
+  /**
+   * Sets the starting position if none is known yet (from room:join / room:list / room:added
+   * lastSeq). When the position was only guessed from a first live message, a lower lastSeq
+   * means messages between the two were never seen: the next catch-up fetches them and hands
+   * them to the late path (the feed is already past them).
+   */
   seed(lastSeq: number): void {
-    if (this.pos !== undefined) return;
-    this.pos = lastSeq;
-    this.settleBuffer();
+    if (this.pos === undefined) {
+      this.pos = lastSeq;
+      this.settleBuffer();
+      return;
+    }
+    const guessed = this.guessedFrom;
+    this.guessedFrom = undefined;
+    if (guessed !== undefined && lastSeq < guessed)
+      this.backfill = { after: lastSeq, upTo: guessed };
   }
 
   /** A live message (message:created, or our own send's ack). */
   push(message: Message): void {
     if (this.closed) return;
     this.stats.live++;
-    if (this.isSeen(message)) {
+    if (this.seenIds.has(message.id)) {
       this.stats.duplicatesDropped++;
       return;
     }
     if (this.pos === undefined) {
-      // Nothing known about this room yet: start here; older messages are history's business.
+      // Nothing known about this room yet: start here; older messages are history's business,
+      // unless a seed() says where the room really starts (see there).
       this.pos = message.seq - 1;
+      this.guessedFrom = this.pos;
     }
-    if (message.seq <= this.pos) {
-      this.deliver(message); // late arrival: below the release point, never seen
-      return;
-    }
-    this.hold(message);
+    this.admit(message);
     this.settleBuffer();
     if (this.buffer.size > 0) this.scheduleCatchUp(this.options.gapWaitMs ?? 50);
   }
@@ -152,6 +180,7 @@ export class RoomStream {
   }
 
   private async catchUpOnce(): Promise<void> {
+    if (this.backfill) await this.runBackfill(this.backfill);
     let holeTries = 0;
     let waitedMs = 0;
     const holeDelays = this.options.holeRetryDelaysMs ?? [150, 300, 600];
@@ -195,6 +224,25 @@ export class RoomStream {
     }
   }
 
+  private async runBackfill(range: { after: number; upTo: number }): Promise<void> {
+    const pageSize = this.options.historyPageSize ?? limits.historyPageMax;
+    let cursor = range.after;
+    while (!this.closed) {
+      const page = await this.deps.fetchAfter(this.roomId, cursor, pageSize);
+      const fresh = page.messages.filter((m) => m.seq > cursor).sort((a, b) => a.seq - b.seq);
+      for (const m of fresh) {
+        if (m.seq > range.upTo) break;
+        this.stats.fromHistory++;
+        if (this.seenIds.has(m.id)) this.stats.duplicatesDropped++;
+        else this.admit(m);
+      }
+      const last = fresh.at(-1);
+      if (!page.hasMore || !last || last.seq >= range.upTo) break;
+      cursor = last.seq;
+    }
+    if (this.backfill === range) this.backfill = undefined;
+  }
+
   /**
    * History merged with the buffered live messages. Up to `settledUpTo` history is the
    * whole truth, so the seqs it lacks there are holes and are skipped.
@@ -203,12 +251,8 @@ export class RoomStream {
     if (this.pos === undefined) return;
     for (const m of messages) {
       this.stats.fromHistory++;
-      if (this.isSeen(m)) {
-        this.stats.duplicatesDropped++;
-        continue;
-      }
-      if (m.seq <= this.pos) this.deliver(m);
-      else this.hold(m);
+      if (this.seenIds.has(m.id)) this.stats.duplicatesDropped++;
+      else this.admit(m);
     }
     if (settledUpTo !== undefined && settledUpTo > this.pos) this.releaseBufferedUpTo(settledUpTo);
     this.settleBuffer();
@@ -230,7 +274,7 @@ export class RoomStream {
   private settleBuffer(): void {
     if (this.pos === undefined) return;
     const start = this.pos;
-    for (const s of [...this.buffer.keys()]) if (s <= this.pos) this.releaseSeq(s);
+    for (const s of [...this.buffer.keys()]) if (s <= this.pos) this.releaseSeq(s, true);
     while (this.buffer.has(this.pos + 1)) {
       this.pos += 1;
       this.releaseSeq(this.pos);
@@ -245,10 +289,27 @@ export class RoomStream {
     this.deps.onPosition?.(this.roomId, seq);
   }
 
+  /**
+   * Below the position: the late path, or dropped as a copy. Above it: held until its turn,
+   * even a copy of a send already released, so that its seq is passed rather than awaited
+   * as a gap; releaseSeq drops it then.
+   */
+  private admit(message: Message): void {
+    if (this.pos === undefined || message.seq > this.pos) this.hold(message);
+    else if (this.isSeen(message)) this.stats.duplicatesDropped++;
+    else this.deliverLate(message);
+  }
+
   private deliver(message: Message): void {
     this.stats.released++;
     this.remember(message);
     this.deps.release(message);
+  }
+
+  private deliverLate(message: Message): void {
+    this.stats.late++;
+    this.remember(message);
+    this.deps.releaseLate(message);
   }
 
   private hold(message: Message): void {
@@ -258,25 +319,34 @@ export class RoomStream {
   }
 
   /** Releases everything held at one seq; same-seq twins in a stable order (by id). */
-  private releaseSeq(seq: number): void {
+  private releaseSeq(seq: number, late = false): void {
     const held = this.buffer.get(seq) ?? [];
     this.buffer.delete(seq);
-    for (const m of held.sort((a, b) => (a.id < b.id ? -1 : 1)))
-      if (!this.isSeen(m)) this.deliver(m);
+    for (const m of held.sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      if (this.isSeen(m)) this.stats.duplicatesDropped++;
+      else if (late) this.deliverLate(m);
+      else this.deliver(m);
+    }
   }
 
-  /** Dedupe is by id only: a message id is unique, a seq is unique only while Redis keeps its counter. */
+  /**
+   * Not by seq: a seq is unique only while Redis keeps its counter. By id, and by the send's
+   * identity, because one send stored twice has two ids.
+   */
   private isSeen(message: Message): boolean {
-    return this.seenIds.has(message.id);
+    return this.seenIds.has(message.id) || this.seenSends.has(sendKey(message));
   }
 
   private remember(message: Message): void {
+    const send = sendKey(message);
     this.seenIds.add(message.id);
-    this.seenOrder.push({ id: message.id, seq: message.seq });
+    this.seenSends.add(send);
+    this.seenOrder.push({ id: message.id, send });
     const window = this.options.dedupeWindow ?? 10_000;
     while (this.seenOrder.length > window) {
       const old = this.seenOrder.shift()!;
       this.seenIds.delete(old.id);
+      this.seenSends.delete(old.send);
     }
   }
 
@@ -305,6 +375,10 @@ export class RoomStream {
     clearTimeout(this.gapTimer);
     this.gapTimer = undefined;
   }
+}
+
+function sendKey(message: Message): string {
+  return `${message.senderId}\u0000${message.clientMsgId}`;
 }
 
 function sum(values: number[]): number {

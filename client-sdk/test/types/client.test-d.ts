@@ -9,6 +9,7 @@ import type {
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   type ConnectionStatus,
+  type SentMessage,
   createParleyClient,
   type ParleyError,
   type ParleyErrorCode,
@@ -37,7 +38,14 @@ describe('client.on', () => {
     client.on('outbox:failed', (error, entry) => {
       expectTypeOf(error).toEqualTypeOf<ParleyError>();
       expectTypeOf(entry.clientMsgId).toBeString();
+      expectTypeOf(error.maybeStored).toEqualTypeOf<boolean | undefined>();
+      expectTypeOf(error.attempts).toEqualTypeOf<number | undefined>();
     });
+    client.on('message:late', (message) => expectTypeOf(message).toEqualTypeOf<Message>());
+    client.on('room:added', (summary) => expectTypeOf(summary).toEqualTypeOf<RoomSummary>());
+    client.on('room:removed', (info) =>
+      expectTypeOf(info.reason).toEqualTypeOf<'left' | 'kicked' | 'banned'>(),
+    );
     expectTypeOf(client.on('presence:changed', () => undefined)).toEqualTypeOf<() => void>();
   });
 
@@ -55,6 +63,9 @@ describe('client.on', () => {
   it('room(id).on only accepts events that belong to a room', () => {
     client.room(roomId).on('message:updated', (m) => expectTypeOf(m).toEqualTypeOf<Message>());
     client.room(roomId).on('member:left', (m) => expectTypeOf(m.userId).toBeString());
+    client.room(roomId).on('message:late', (m) => expectTypeOf(m).toEqualTypeOf<Message>());
+    // @ts-expect-error: room:added is about the user, and its summary has no roomId
+    client.room(roomId).on('room:added', () => undefined);
     // @ts-expect-error: presence is per user, not per room
     client.room(roomId).on('presence:changed', () => undefined);
     // @ts-expect-error: sync:required is connection-wide
@@ -69,7 +80,8 @@ describe('requests', () => {
     expectTypeOf(client.rooms.list()).resolves.toEqualTypeOf<RoomSummary[]>();
     expectTypeOf(client.rooms.members(roomId)).resolves.toEqualTypeOf<RoomMember[]>();
     expectTypeOf(client.rooms.openDm(roomId)).resolves.toEqualTypeOf<Room>();
-    expectTypeOf(client.room(roomId).send('hi')).resolves.toEqualTypeOf<Message>();
+    expectTypeOf(client.room(roomId).send('hi')).resolves.toEqualTypeOf<SentMessage>();
+    expectTypeOf(client.room(roomId).send('hi')).resolves.toMatchTypeOf<Message>();
     expectTypeOf(client.room(roomId).history({ after: 3 })).resolves.toEqualTypeOf<HistoryPage>();
     expectTypeOf(client.room(roomId).markRead(3)).resolves.toEqualTypeOf<{
       roomId: string;

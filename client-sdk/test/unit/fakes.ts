@@ -24,7 +24,7 @@ type Reply = Message | ParleyError | 'hang';
  */
 export class FakeTransport implements OutboxTransport {
   connected = true;
-  readonly attempts: { entry: OutboxEntry; at: number; timeoutMs: number }[] = [];
+  readonly attempts: { entry: OutboxEntry; attempt: number; at: number; timeoutMs: number }[] = [];
   private readonly replies: Reply[] = [];
 
   reply(...replies: Reply[]): this {
@@ -32,8 +32,9 @@ export class FakeTransport implements OutboxTransport {
     return this;
   }
 
-  send(entry: OutboxEntry, timeoutMs: number): Promise<Message> {
-    this.attempts.push({ entry, at: Date.now(), timeoutMs });
+  send(entry: OutboxEntry, attempt: number, timeoutMs: number): Promise<Message> {
+    if (!this.connected) throw new Error('the outbox must not emit while disconnected');
+    this.attempts.push({ entry, attempt, at: Date.now(), timeoutMs });
     const next = this.replies.shift() ?? 'hang';
     if (next === 'hang') {
       return new Promise((_, reject) =>

@@ -203,6 +203,200 @@ describe('Outbox', () => {
   });
 });
 
+describe('Outbox: attempts, deadlines, close', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('numbers every emit (1, then 2+) and reports the attempts on the result and in stats', async () => {
+    const transport = new FakeTransport().reply('hang', unavailable(), msg(1));
+    const outbox = new Outbox(transport, {}, noJitter);
+    const sent = outbox.send(ROOM, 'hi');
+    await vi.advanceTimersByTimeAsync(10_000);
+    await expect(sent).resolves.toMatchObject({ seq: 1, attempts: 3 });
+    expect(transport.attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
+    // The per-attempt ack timeout: a stuck attempt is retried after 5 s, not 10.
+    expect(transport.attempts[0]!.timeoutMs).toBe(5_000);
+    expect(outbox.stats().get(ROOM)).toEqual({
+      acked: 1,
+      failed: 0,
+      failedMaybeStored: 0,
+      attempts: 3,
+      retries: 2,
+    });
+  });
+
+  it('counts only emits that reached a connection: waiting offline is not an attempt', async () => {
+    const transport = new FakeTransport().reply(msg(1));
+    transport.connected = false;
+    const outbox = new Outbox(transport);
+    const sent = outbox.send(ROOM, 'offline');
+    await vi.advanceTimersByTimeAsync(30_000);
+    transport.connected = true;
+    outbox.notifyConnected();
+    await expect(sent).resolves.toMatchObject({ attempts: 1 });
+    expect(transport.attempts.map((a) => a.attempt)).toEqual([1]);
+  });
+
+  it('sends a message restored from storage as a retry: an earlier session may have emitted it', async () => {
+    const storage = new MemoryOutboxStorage();
+    storage.put({ clientMsgId: 'c-old', roomId: ROOM, body: 'from before', createdAt: 1 });
+    const transport = new FakeTransport().reply({ ...msg(1), clientMsgId: 'c-old' });
+    const outbox = new Outbox(transport, { storage });
+    await outbox.restore();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(transport.attempts.map((a) => a.attempt)).toEqual([2]);
+  });
+
+  it('never sends attempt 1 for an id that may have gone out before', async () => {
+    const transport = new FakeTransport().reply('hang', msg(1), msg(2));
+    const outbox = new Outbox(transport, { ackTimeoutMs: 1_000, maxAttempts: 1 });
+    // Emitted once, unanswered, given up: the app resends it with the same id.
+    const given = outbox.send(ROOM, 'x').catch((e: unknown) => e as ParleyError);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const first = await given;
+    expect(first).toMatchObject({ maybeStored: true, attempts: 1 });
+    await outbox.send(ROOM, 'x', { clientMsgId: first.clientMsgId });
+    // An id this outbox never emitted, which another session may have: the app says so.
+    await outbox.send(ROOM, 'y', { clientMsgId: 'c-from-elsewhere', resend: true });
+    expect(transport.attempts.map((a) => [a.entry.body, a.attempt])).toEqual([
+      ['x', 1],
+      ['x', 2],
+      ['y', 2],
+    ]);
+  });
+
+  it('rejects at the deadline with maybeStored: false when nothing was ever emitted', async () => {
+    const transport = new FakeTransport();
+    transport.connected = false;
+    const storage = new MemoryOutboxStorage();
+    const outbox = new Outbox(transport, { deadlineMs: 3_000, storage });
+    const sent = outbox.send(ROOM, 'never out').catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(2_999);
+    expect(outbox.pending()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    const error = await sent;
+    expect(error).toBeInstanceOf(ParleyError);
+    expect(error).toMatchObject({
+      code: 'DEADLINE_EXCEEDED',
+      maybeStored: false,
+      attempts: 0,
+      retryable: false,
+    });
+    expect((error as ParleyError).message).toMatch(/not stored/);
+    expect(outbox.pending()).toEqual([]);
+    expect(storage.load()).toEqual([]); // given up: not resent by a later session
+    expect(outbox.stats().get(ROOM)).toMatchObject({ failed: 1, failedMaybeStored: 0 });
+  });
+
+  it('rejects at the deadline with maybeStored: true when an attempt went unanswered, and lets the next send go', async () => {
+    const transport = new FakeTransport().reply('hang', 'hang', msg(2));
+    const outbox = new Outbox(transport, { ackTimeoutMs: 2_000 }, noJitter);
+    const slow = outbox.send(ROOM, 'slow', { deadlineMs: 3_000 }).catch((e: unknown) => e);
+    const next = outbox.send(ROOM, 'next');
+    await vi.advanceTimersByTimeAsync(3_000);
+    const error = await slow;
+    expect(error).toMatchObject({ code: 'DEADLINE_EXCEEDED', maybeStored: true, attempts: 2 });
+    expect((error as ParleyError).clientMsgId).toBe(transport.attempts[0]!.entry.clientMsgId);
+    expect((error as ParleyError).message).toMatch(/may have been stored/);
+    // The room's queue moves on at once instead of waiting behind the abandoned send.
+    await expect(next).resolves.toMatchObject({ seq: 2, attempts: 1 });
+    expect(transport.attempts.map((a) => a.entry.body)).toEqual(['slow', 'slow', 'next']);
+    expect(outbox.stats().get(ROOM)).toMatchObject({ failed: 1, failedMaybeStored: 1, acked: 1 });
+  });
+
+  it('applies the deadline to a send still queued behind another', async () => {
+    const transport = new FakeTransport(); // everything hangs
+    const outbox = new Outbox(transport, { ackTimeoutMs: 60_000 });
+    void outbox.send(ROOM, 'head').catch(() => undefined);
+    const queued = outbox.send(ROOM, 'queued', { deadlineMs: 1_000 }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await queued).toMatchObject({ code: 'DEADLINE_EXCEEDED', maybeStored: false });
+    expect(outbox.pending().map((e) => e.body)).toEqual(['head']);
+    outbox.close();
+  });
+
+  it('marks a refusal after an unanswered attempt as maybe stored', async () => {
+    const transport = new FakeTransport().reply(
+      new ParleyError('TIMEOUT', 'no ack'),
+      new ParleyError('FORBIDDEN', 'not a member'),
+    );
+    const outbox = new Outbox(transport, {}, noJitter);
+    const sent = outbox.send(ROOM, 'x').catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await sent).toMatchObject({ code: 'FORBIDDEN', maybeStored: true, attempts: 2 });
+  });
+
+  it('marks a refusal on the first attempt as not stored', async () => {
+    const transport = new FakeTransport().reply(new ParleyError('VALIDATION', 'bad'));
+    const outbox = new Outbox(transport);
+    await expect(outbox.send(ROOM, 'x')).rejects.toMatchObject({
+      code: 'VALIDATION',
+      maybeStored: false,
+      attempts: 1,
+    });
+  });
+
+  it('close(): CLOSED with maybeStored: true for an emitted, unanswered send and false for one never emitted', async () => {
+    const transport = new FakeTransport(); // the head's attempt hangs
+    const storage = new MemoryOutboxStorage();
+    const outbox = new Outbox(transport, { storage });
+    const head = outbox.send(ROOM, 'in flight').catch((e: unknown) => e);
+    const queued = outbox.send(ROOM, 'queued').catch((e: unknown) => e);
+    const more = [1, 2, 3].map((i) => outbox.send(ROOM, `more ${i}`).catch((e: unknown) => e));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(transport.attempts).toHaveLength(1);
+    outbox.close();
+    expect(await head).toMatchObject({ code: 'CLOSED', maybeStored: true, attempts: 1 });
+    expect(await queued).toMatchObject({ code: 'CLOSED', maybeStored: false, attempts: 0 });
+    for (const m of await Promise.all(more))
+      expect(m).toMatchObject({ code: 'CLOSED', maybeStored: false });
+    expect((await head) as ParleyError).toBeInstanceOf(ParleyError);
+    // Both stay for the next session, which resends them with the same clientMsgId.
+    expect(storage.load().map((e) => e.body)).toEqual([
+      'in flight',
+      'queued',
+      'more 1',
+      'more 2',
+      'more 3',
+    ]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(transport.attempts).toHaveLength(1); // nothing more goes out
+  });
+
+  it('close(): a send whose attempt timed out and now waits to retry is maybe stored', async () => {
+    const transport = new FakeTransport(); // hangs
+    const outbox = new Outbox(transport, {
+      ackTimeoutMs: 1_000,
+      backoff: { initialDelayMs: 5_000 },
+    });
+    const sent = outbox.send(ROOM, 'x').catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(1_500); // timed out, sleeping before the retry
+    outbox.close();
+    expect(await sent).toMatchObject({ code: 'CLOSED', maybeStored: true, attempts: 1 });
+  });
+
+  it('retries CONFLICT (stored by another attempt right now) at least every second', async () => {
+    const conflict = () =>
+      new ParleyError('CONFLICT', 'being stored', { retryable: true, retryAfterMs: 200 });
+    const transport = new FakeTransport().reply(...Array.from({ length: 8 }, conflict), msg(1));
+    const outbox = new Outbox(
+      transport,
+      { backoff: { initialDelayMs: 250, maxDelayMs: 10_000 } },
+      { random: () => 1 },
+    );
+    const sent = outbox.send(ROOM, 'x');
+    await vi.advanceTimersByTimeAsync(20_000);
+    await sent;
+    const gaps = transport.attempts.slice(1).map((a, i) => a.at - transport.attempts[i]!.at);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(1_000);
+    expect(gaps[0]).toBeGreaterThanOrEqual(200);
+  });
+});
+
 describe('WebStorageOutboxStorage', () => {
   it('ignores corrupt data instead of failing the app', () => {
     const storage = new FakeStorage();

@@ -10,6 +10,7 @@ import { ROOM, msg } from './fakes';
  */
 function setup(position: number | undefined, options: RoomStreamOptions = {}) {
   const released: number[] = [];
+  const late: number[] = [];
   const positions: number[] = [];
   const fetches: { after: number; limit: number }[] = [];
   const store = new Map<number, Message>();
@@ -35,6 +36,7 @@ function setup(position: number | undefined, options: RoomStreamOptions = {}) {
         return page;
       },
       release: (m) => released.push(m.seq),
+      releaseLate: (m) => late.push(m.seq),
       onPosition: (_roomId, seq) => positions.push(seq),
     },
     options,
@@ -43,6 +45,7 @@ function setup(position: number | undefined, options: RoomStreamOptions = {}) {
   return {
     stream,
     released,
+    late,
     positions,
     fetches,
     write,
@@ -90,10 +93,11 @@ describe('RoomStream', () => {
   });
 
   it('delivers two different messages that share a seq (a counter repeated after a Redis failover)', async () => {
-    const { stream, released, write } = setup(0, { gapWaitMs: 0 });
-    const twin = { ...msg(2), id: 'twin-of-2' };
+    const { stream, released, late, write } = setup(0, { gapWaitMs: 0 });
+    const twin = { ...msg(2), id: 'twin-of-2', clientMsgId: 'c-twin-2' };
     stream.push(msg(1));
-    stream.push({ ...msg(1), id: 'twin-of-1' }); // below the position: a late arrival, not a duplicate
+    // below the position: a late arrival, not a duplicate
+    stream.push({ ...msg(1), id: 'twin-of-1', clientMsgId: 'c-twin-1' });
     write(3);
     stream.push(msg(3)); // held: 2 is missing
     stream.push(twin);
@@ -101,8 +105,33 @@ describe('RoomStream', () => {
     stream.push(msg(2));
     await vi.advanceTimersByTimeAsync(0);
     // Each exactly once. The twin filled the gap first, so the original 2 comes after 3 as
-    // a late arrival: order between same-seq messages is not defined, loss is not allowed.
-    expect(released).toEqual([1, 1, 2, 3, 2]);
+    // a late arrival: order between same-seq messages is not defined, loss is not allowed,
+    // and the ordered feed never goes backwards.
+    expect(released).toEqual([1, 2, 3]);
+    expect(late).toEqual([1, 2]);
+    expect(stream.stats).toMatchObject({ released: 3, late: 2 });
+  });
+
+  it('hides a second stored copy of one send (same sender and clientMsgId, new id and seq)', async () => {
+    const { stream, released, late } = setup(0, { gapWaitMs: 0 });
+    const copy = { ...msg(3), clientMsgId: msg(1).clientMsgId }; // an uncertain write retried
+    stream.push(msg(1));
+    stream.push(msg(2));
+    stream.push(copy);
+    expect(released).toEqual([1, 2]);
+    // A late copy of something already released is hidden too, not sent down the late path.
+    stream.push({ ...msg(0), id: 'old-copy', clientMsgId: msg(2).clientMsgId });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(late).toEqual([]);
+    expect(stream.position).toBe(3); // the copy's seq is passed, not a gap forever
+    expect(stream.stats.duplicatesDropped).toBe(2);
+  });
+
+  it('tells copies from different senders apart: the same clientMsgId is not a duplicate', () => {
+    const { stream, released } = setup(0);
+    stream.push(msg(1));
+    stream.push({ ...msg(2), senderId: 'user-2', clientMsgId: msg(1).clientMsgId });
+    expect(released).toEqual([1, 2]);
   });
 
   it('drops a buffered duplicate too', () => {
@@ -182,16 +211,22 @@ describe('RoomStream', () => {
     expect(stream.position).toBe(8);
   });
 
-  it('still delivers a late arrival below the release point, exactly once', async () => {
-    const { stream, released, setStable } = setup(5, { gapWaitMs: 0, holeRetryDelaysMs: [10] });
+  it('hands a late arrival below the release point to the late path, exactly once', async () => {
+    const { stream, released, late, setStable } = setup(5, {
+      gapWaitMs: 0,
+      holeRetryDelaysMs: [10],
+    });
     setStable(undefined);
     stream.push(msg(7));
     await vi.advanceTimersByTimeAsync(100); // 6 written nowhere yet: skipped as a hole
     expect(released).toEqual([7]);
     stream.push(msg(6)); // ...and then it shows up after all
     stream.push(msg(6));
-    expect(released).toEqual([7, 6]);
+    stream.push(msg(4)); // older than where the room's feed started
+    expect(released).toEqual([7]); // the ordered feed never goes backwards
+    expect(late).toEqual([6, 4]);
     expect(stream.position).toBe(7);
+    expect(stream.stats).toMatchObject({ released: 1, late: 2, duplicatesDropped: 1 });
   });
 
   it('after skipping a hole, fills later gaps from history as usual', async () => {
@@ -273,6 +308,22 @@ describe('RoomStream', () => {
     stream.seed(10);
     stream.push(msg(42));
     expect(released).toEqual([41, 42]);
+  });
+
+  it('a lower lastSeq seeded after a guessed start fetches the skipped messages for the late path', async () => {
+    // room:added lost the race against the room's first live message.
+    const { stream, released, late, write } = setup(undefined);
+    write(3, 4, 5, 6);
+    stream.push(msg(5));
+    expect(released).toEqual([5]);
+    stream.seed(2);
+    await stream.catchUp();
+    expect(late).toEqual([3, 4]); // never silently lost, never in the ordered feed
+    expect(released).toEqual([5, 6]);
+    expect(stream.position).toBe(6);
+    stream.seed(0); // only the first seed after a guess counts
+    await stream.catchUp();
+    expect(late).toEqual([3, 4]);
   });
 
   it('retries a failed gap catch-up by itself', async () => {
