@@ -11,7 +11,9 @@ echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
 
 echo "== services (real Cassandra 5.0 + Redis; reused when already running)"
-( bash cassandra/launcher/cassandra.sh up 2>&1 | sed -u 's/^/[cassandra] /' ) &
+# CASSANDRA_FAST: the shared test node trades crash safety for speed (tests create and drop
+# keyspaces all the time); durability tests start their own nodes without it.
+( CASSANDRA_FAST=1 bash cassandra/launcher/cassandra.sh up 2>&1 | sed -u 's/^/[cassandra] /' ) &
 cassandra_job=$!
 redis_out=$(bash scripts/redis.sh up 2>&1) || { echo "$redis_out"; exit 1; }
 echo "$redis_out" | sed 's/^/[redis] /'
