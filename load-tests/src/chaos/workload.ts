@@ -40,9 +40,9 @@ async function register(lbUrl: string, username: string, password: string): Prom
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username, password }),
   });
-  const body = (await res.json()) as { user?: { id: string } };
-  if (res.status !== 201 || !body.user) throw new Error(`register failed: ${res.status}`);
-  return body.user.id;
+  const body = (await res.json()) as { id?: string };
+  if (res.status !== 201 || !body.id) throw new Error(`register failed: ${res.status}`);
+  return body.id;
 }
 
 /**
