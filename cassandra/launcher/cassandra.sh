@@ -18,10 +18,12 @@
 #              single node below (127.0.0.1:9042 by default), unchanged.
 #   --node K   only member K of that ring (e.g. restart the one a test killed).
 #
-# `up` is idempotent and crash-safe: after a SIGKILL (stale pid file) it finds the JVM it
+# `up` is idempotent and crash-safe: every acknowledged write survives a SIGKILL of the
+# node (commitlog_sync group, no unsafesystem; see CASSANDRA_FAST), and commitlog replay
+# on the next start brings it back. After a SIGKILL (stale pid file) `up` finds the JVM it
 # started by its config path, never trusts a pid that is not that JVM (so it never kills
-# a foreign process) and never starts a second JVM for one node directory. Commitlog
-# replay on start brings back every acknowledged write.
+# a foreign process) and never starts a second JVM for one node directory.
+# The yaml is rewritten on every start, so a changed setting applies at the next `up`.
 #
 # Environment:
 #   CASSANDRA_PORT         CQL (native transport) port      default 9042
@@ -41,6 +43,10 @@
 #       that creates and drops keyspaces all the time, but a SIGKILL then loses the
 #       schema, and with it every row (commitlog replay skips mutations of unknown
 #       tables). Never set it for a node whose data must survive a crash.
+#   CASSANDRA_COMMITLOG_SYNC group | periodic               default group (periodic if FAST)
+#       group: a write is acked once its commitlog section is synced (15 ms windows),
+#       so a SIGKILLed node replays every write it acknowledged. periodic: acked at
+#       once, synced every 10 s; a crash loses that node's last seconds of writes.
 #   CASSANDRA_SKIP_SYNC    1 = -Dcassandra.skip_sync=true   default $CASSANDRA_FAST
 #       No fsync of the commitlog or sstables. A killed process loses nothing (the
 #       page cache survives it); a machine crash can.
@@ -69,6 +75,12 @@ FAST="${CASSANDRA_FAST:-0}"
 [[ "$FAST" == true ]] && FAST=1
 SKIP_SYNC="${CASSANDRA_SKIP_SYNC:-$FAST}"
 [[ "$SKIP_SYNC" == true ]] && SKIP_SYNC=1
+if [[ "$FAST" == 1 ]]; then COMMITLOG_SYNC="${CASSANDRA_COMMITLOG_SYNC:-periodic}"; else COMMITLOG_SYNC="${CASSANDRA_COMMITLOG_SYNC:-group}"; fi
+case "$COMMITLOG_SYNC" in
+  group) COMMITLOG_SYNC_SETTING="commitlog_sync_group_window: 15ms" ;;
+  periodic) COMMITLOG_SYNC_SETTING="commitlog_sync_period: 10000ms" ;;
+  *) echo "cassandra.sh: ERROR: CASSANDRA_COMMITLOG_SYNC must be group or periodic (got '$COMMITLOG_SYNC')" >&2; exit 2 ;;
+esac
 SEEDS="${CASSANDRA_SEEDS:-$ADDRESS:$STORAGE_PORT}"
 CLUSTER_NAME="${CASSANDRA_CLUSTER_NAME:-parley-dev}"
 # The one JVM argument that names this node: how we recognise our own JVM in /proc.
@@ -170,6 +182,8 @@ write_yaml() {
       -e "s/@STORAGE_PORT@/$STORAGE_PORT/g" \
       -e "s/@NATIVE_PORT@/$PORT/g" \
       -e "s/@SEEDS@/$SEEDS/g" \
+      -e "s/@COMMITLOG_SYNC@/$COMMITLOG_SYNC/g" \
+      -e "s/@COMMITLOG_SYNC_SETTING@/$COMMITLOG_SYNC_SETTING/g" \
       -e "s/@CLUSTER_NAME@/$CLUSTER_NAME/g" \
       "$LAUNCHER_DIR/cassandra.yaml.template" > "$NODE_DIR/cassandra.yaml"
 }
@@ -300,7 +314,7 @@ cmd_up() {
     for _ in $(seq 50); do [[ -s "$PID_FILE" ]] && break; sleep 0.1; done
     pid="$(cat "$PID_FILE" 2>/dev/null || true)"
     [[ -n "$pid" ]] || die "could not start java"
-    log "pid $pid, logs in $LOG_DIR (fast=$FAST skip_sync=$SKIP_SYNC)"
+    log "pid $pid, logs in $LOG_DIR (fast=$FAST commitlog_sync=$COMMITLOG_SYNC skip_sync=$SKIP_SYNC)"
   fi
   if wait_ready "$pid" "$start"; then
     log "Cassandra ready on $ADDRESS:$PORT after $((SECONDS - start)) s"

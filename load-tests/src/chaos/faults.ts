@@ -66,8 +66,11 @@ async function inject(
   n: number,
   log: (line: string) => void,
 ): Promise<string> {
+  // Each kind walks the nodes in turn, and the kinds start on different Cassandra nodes,
+  // so one cycle hits every replica with something.
   const parley = (n % 3) + 1;
-  const replica = (n % 3) + 1;
+  const offset = { 'cassandra-kill': 0, 'cassandra-stop': 1, 'partition-cassandra': 2 } as const;
+  const replica = ((n + (name in offset ? offset[name as keyof typeof offset] : 0)) % 3) + 1;
   switch (name) {
     case 'parley-kill': {
       log(`fault parley-kill: SIGKILL p${parley}, restart after 3 s`);
@@ -80,10 +83,10 @@ async function inject(
     case 'cassandra-kill': {
       const pid = await cluster.ring.pid(replica);
       log(
-        `fault cassandra-kill: SIGKILL Cassandra node ${replica} (pid ${pid}), restart after 15 s`,
+        `fault cassandra-kill: SIGKILL Cassandra node ${replica} (pid ${pid}), restart after 10 s`,
       );
       process.kill(pid, 'SIGKILL');
-      await sleep(15_000);
+      await sleep(10_000);
       await cluster.ring.up(replica);
       return `cassandra${replica}`;
     }

@@ -58,7 +58,7 @@ describe('cassandra.sh: SIGKILL, then up', () => {
     bystander = spawn('sleep', ['600'], { stdio: 'ignore' });
     const up = await launcher(['up'], env);
     expect(up.code, up.output).toBe(0);
-    expect(up.output).toContain('fast=0 skip_sync=0');
+    expect(up.output).toContain('fast=0 commitlog_sync=group skip_sync=0');
   }, 300_000);
 
   afterAll(async () => {
