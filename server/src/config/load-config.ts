@@ -73,6 +73,11 @@ const envSchema = z.object({
   PRESENCE_TTL_SECONDS: positiveInt.max(300).default(30),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   DRAIN_TIMEOUT_MS: positiveInt.default(10_000),
+
+  // The send path (docs/architecture.md, "The send path").
+  SEND_DEDUPE_WINDOW_SECONDS: positiveInt.min(60).max(86_400).default(600),
+  SEND_SETTLE_TIMEOUT_MS: positiveInt.min(1_000).max(600_000).default(30_000),
+  SEND_RESEED_QUIET_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -122,6 +127,14 @@ export interface Config {
   /** How long a user whose last socket closed still counts as online (absorbs reconnects). */
   presenceGraceMs: number;
   drainTimeoutMs: number;
+  send: {
+    /** How long a retry is deduplicated from Redis alone (the binding's TTL). */
+    dedupeWindowSeconds: number;
+    /** An uncertain write's seq is settled after this long even if no retry landed it. */
+    settleTimeoutMs: number;
+    /** After Redis lost a room's counter, retries without a binding wait this long. */
+    reseedQuietMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -251,6 +264,11 @@ export function loadConfig(
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     presenceGraceMs: e.PRESENCE_GRACE_MS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    send: {
+      dedupeWindowSeconds: e.SEND_DEDUPE_WINDOW_SECONDS,
+      settleTimeoutMs: e.SEND_SETTLE_TIMEOUT_MS,
+      reseedQuietMs: e.SEND_RESEED_QUIET_MS,
+    },
   };
 }
 
