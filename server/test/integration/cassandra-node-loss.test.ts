@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/storage/cassandra/migrator';
-import { alive, launcher } from '../helpers/cassandra-launcher';
+import { launcher } from '../helpers/cassandra-launcher';
 import { post } from '../helpers/http-client';
 import { createTestCluster, type TestNode } from '../helpers/start-node';
 
@@ -75,7 +75,6 @@ describe(`Cassandra RF=3 on 127.0.0.2-4:${CQL_PORT}: losing the contact point`, 
       `[cassandra-node-loss] first register+login after SIGKILL of the contact point: ${recoveredAfter} ms`,
     );
     expect(recoveredAfter).toBeGreaterThanOrEqual(0);
-    expect(alive(pid)).toBe(false);
 
     // Then it simply works: every request succeeds with one of three replicas gone.
     const results: boolean[] = [];
