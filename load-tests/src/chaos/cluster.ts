@@ -157,7 +157,7 @@ export class ChaosCluster {
       JWT_PRIVATE_KEY: signingKey,
       MESSAGES_PER_USER_PER_10S: '1000',
       LOGIN_MAX_ATTEMPTS_PER_IP: '100000',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY_HOPS: '1',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
     };
