@@ -1,27 +1,55 @@
 #!/usr/bin/env bash
-# Local single-node Apache Cassandra 5.0 for Parley development and tests.
+# Local Apache Cassandra 5.0 for Parley development and tests: one node, or a ring of
+# several nodes on 127.0.0.2, 127.0.0.3, ... (one command: `up --nodes 3`).
 #
 # There is no Docker and no Apache download mirror on our machines, but Maven
 # Central has the whole server as org.apache.cassandra:cassandra-all, so we
 # copy its runtime classpath into a git-ignored cache and run the daemon class
 # directly with the JVM flags Cassandra's own scripts would have passed.
 #
-# Usage: cassandra.sh fetch|up|down|status|logs [-f]|nodetool ARGS...
+# Usage: cassandra.sh fetch
+#        cassandra.sh up|down|status|pid [--nodes N [--node K]]
+#        cassandra.sh logs [-f] | nodetool ARGS...        (single node; for a ring member
+#                                                         use --nodes N --node K before them)
+#   --nodes N  a local ring of N nodes (all seeds) on 127.0.0.2 .. 127.0.0.(N+1), each with
+#              CQL on $CASSANDRA_PORT, its own directory cassandra/.cache/cluster-PORT/nodeK,
+#              storage port 7000+(PORT-9042) and JMX port JMXBASE+K-1 (JMXBASE 7201+3*(PORT-9042)).
+#              Create keyspaces with replication factor up to N. Without --nodes: the
+#              single node below (127.0.0.1:9042 by default), unchanged.
+#   --node K   only member K of that ring (e.g. restart the one a test killed).
+#
+# `up` is idempotent and crash-safe: every acknowledged write survives a SIGKILL of the
+# node (commitlog_sync group, no unsafesystem; see CASSANDRA_FAST), and commitlog replay
+# on the next start brings it back. After a SIGKILL (stale pid file) `up` finds the JVM it
+# started by its config path, never trusts a pid that is not that JVM (so it never kills
+# a foreign process) and never starts a second JVM for one node directory.
+# The yaml is rewritten on every start, so a changed setting applies at the next `up`.
 #
 # Environment:
 #   CASSANDRA_PORT         CQL (native transport) port      default 9042
 #   CASSANDRA_NODE_DIR     yaml, data, logs, pid file       default cassandra/.cache/node
 #                          (cassandra/.cache/node-$CASSANDRA_PORT for other ports)
 #   CASSANDRA_STORAGE_PORT inter-node port                  default 7000
-#   CASSANDRA_JMX_PORT     local-only JMX port (nodetool)   default 7199
+#   CASSANDRA_JMX_PORT     local-only JMX port (nodetool)   default 7199 (ring: first member's)
 #       A second node on the same machine needs its own storage address or
 #       port and its own JMX port (JMX always binds 127.0.0.1).
 #   CASSANDRA_ADDRESS      listen/rpc address               default 127.0.0.1
+#   CASSANDRA_SEEDS        seed list (host:port,...)        default the node itself
+#   CASSANDRA_CLUSTER_NAME cluster_name                     default parley-dev
 #   CASSANDRA_HEAP         -Xms/-Xmx                        default 1G
-#   CASSANDRA_SKIP_SYNC    1 = -Dcassandra.skip_sync=true   default 1
-#       Cassandra then never fsyncs the commitlog or sstables: much faster for
-#       tests that create and drop schema all the time, but data can be lost
-#       on a machine crash. Set CASSANDRA_SKIP_SYNC=0 for durability tests.
+#   CASSANDRA_FAST         1 = trade durability for speed   default 0
+#       Adds -Dcassandra.unsafesystem=true (schema changes skip the commitlog and
+#       are not flushed) and -Dcassandra.skip_sync=true. Much faster for a test node
+#       that creates and drops keyspaces all the time, but a SIGKILL then loses the
+#       schema, and with it every row (commitlog replay skips mutations of unknown
+#       tables). Never set it for a node whose data must survive a crash.
+#   CASSANDRA_COMMITLOG_SYNC group | periodic               default group (periodic if FAST)
+#       group: a write is acked once its commitlog section is synced (15 ms windows),
+#       so a SIGKILLed node replays every write it acknowledged. periodic: acked at
+#       once, synced every 10 s; a crash loses that node's last seconds of writes.
+#   CASSANDRA_SKIP_SYNC    1 = -Dcassandra.skip_sync=true   default $CASSANDRA_FAST
+#       No fsync of the commitlog or sstables. A killed process loses nothing (the
+#       page cache survives it); a machine crash can.
 #   CASSANDRA_START_TIMEOUT seconds to wait for CQL          default 180
 #   JAVA                   java binary (Java 11 or 17)      default java
 set -euo pipefail
@@ -43,7 +71,20 @@ STORAGE_PORT="${CASSANDRA_STORAGE_PORT:-7000}"
 JMX_PORT="${CASSANDRA_JMX_PORT:-7199}"
 ADDRESS="${CASSANDRA_ADDRESS:-127.0.0.1}"
 HEAP="${CASSANDRA_HEAP:-1G}"
-SKIP_SYNC="${CASSANDRA_SKIP_SYNC:-1}"
+FAST="${CASSANDRA_FAST:-0}"
+[[ "$FAST" == true ]] && FAST=1
+SKIP_SYNC="${CASSANDRA_SKIP_SYNC:-$FAST}"
+[[ "$SKIP_SYNC" == true ]] && SKIP_SYNC=1
+if [[ "$FAST" == 1 ]]; then COMMITLOG_SYNC="${CASSANDRA_COMMITLOG_SYNC:-periodic}"; else COMMITLOG_SYNC="${CASSANDRA_COMMITLOG_SYNC:-group}"; fi
+case "$COMMITLOG_SYNC" in
+  group) COMMITLOG_SYNC_SETTING="commitlog_sync_group_window: 15ms" ;;
+  periodic) COMMITLOG_SYNC_SETTING="commitlog_sync_period: 10000ms" ;;
+  *) echo "cassandra.sh: ERROR: CASSANDRA_COMMITLOG_SYNC must be group or periodic (got '$COMMITLOG_SYNC')" >&2; exit 2 ;;
+esac
+SEEDS="${CASSANDRA_SEEDS:-$ADDRESS:$STORAGE_PORT}"
+CLUSTER_NAME="${CASSANDRA_CLUSTER_NAME:-parley-dev}"
+# The one JVM argument that names this node: how we recognise our own JVM in /proc.
+CONFIG_FLAG="-Dcassandra.config=file://$NODE_DIR/cassandra.yaml"
 START_TIMEOUT="${CASSANDRA_START_TIMEOUT:-180}"
 JAVA="${JAVA:-java}"
 
@@ -64,13 +105,34 @@ cql_answers() {
   ' _ "$ADDRESS" "$PORT" 2>/dev/null | awk '{ ok = ($1 == "84" && $5 == "06") } END { exit !ok }'
 }
 
-# Pid of the node this launcher started, if it is still alive.
+# True if pid is a live process started for this node directory (the JVM, or the shell
+# that is about to exec it): its command line carries our exact config flag. A pid file
+# alone proves nothing after a crash: the pid may since belong to anything.
+is_node_jvm() {
+  [[ "$1" =~ ^[0-9]+$ ]] || return 1
+  # -f: the pattern comes from a file, so this grep's own command line never matches.
+  grep -qzxF -f <(printf '%s\n' "$CONFIG_FLAG") "/proc/$1/cmdline" 2>/dev/null
+}
+
+# Pid of the JVM this launcher started for this node, if it is alive. A missing or stale
+# pid file (SIGKILL, reboot, pid reuse) is repaired from /proc, so a running node is never
+# left untracked and `up` never starts a second JVM on the same data directory.
 our_pid() {
-  local pid
-  [[ -f "$PID_FILE" ]] || return 1
-  pid="$(cat "$PID_FILE")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  echo "$pid"
+  local pid=""
+  [[ -f "$PID_FILE" ]] && pid="$(cat "$PID_FILE" 2>/dev/null || true)"
+  if is_node_jvm "$pid"; then
+    echo "$pid"
+    return 0
+  fi
+  pid="$(grep -lzxF -f <(printf '%s\n' "$CONFIG_FLAG") /proc/[0-9]*/cmdline 2>/dev/null |
+    head -n 1 | cut -d/ -f3 || true)"
+  if [[ -n "$pid" ]] && is_node_jvm "$pid"; then
+    mkdir -p "$NODE_DIR"
+    echo "$pid" > "$PID_FILE"
+    echo "$pid"
+    return 0
+  fi
+  return 1
 }
 
 lib_complete() { [[ -f "$LIB_DIR/cassandra-all-$VERSION.jar" ]]; }
@@ -119,6 +181,10 @@ write_yaml() {
   sed -e "s/@LISTEN_ADDRESS@/$ADDRESS/g" \
       -e "s/@STORAGE_PORT@/$STORAGE_PORT/g" \
       -e "s/@NATIVE_PORT@/$PORT/g" \
+      -e "s/@SEEDS@/$SEEDS/g" \
+      -e "s/@COMMITLOG_SYNC@/$COMMITLOG_SYNC/g" \
+      -e "s/@COMMITLOG_SYNC_SETTING@/$COMMITLOG_SYNC_SETTING/g" \
+      -e "s/@CLUSTER_NAME@/$CLUSTER_NAME/g" \
       "$LAUNCHER_DIR/cassandra.yaml.template" > "$NODE_DIR/cassandra.yaml"
 }
 
@@ -176,12 +242,15 @@ jvm_flags() {
     "-Dlogback.configurationFile=$LAUNCHER_DIR/logback.xml"
     # Local-only JMX so nodetool (org.apache.cassandra.tools.NodeTool) works.
     "-Dcassandra.jmx.local.port=$JMX_PORT"
-    # Single node: nothing to gossip with, and the system keyspace need not
-    # be fsynced for a throwaway dev/test node.
+    # Do not wait for gossip to settle: a single node has nobody to gossip with,
+    # and a local ring's members all start as seeds that find each other anyway.
     -Dcassandra.skip_wait_for_gossip_to_settle=0
-    -Dcassandra.unsafesystem=true
   )
-  if [[ "$SKIP_SYNC" == 1 || "$SKIP_SYNC" == true ]]; then
+  # Durability is the default; speed only when asked for (see CASSANDRA_FAST above).
+  if [[ "$FAST" == 1 ]]; then
+    JVM_FLAGS+=(-Dcassandra.unsafesystem=true)
+  fi
+  if [[ "$SKIP_SYNC" == 1 ]]; then
     JVM_FLAGS+=(-Dcassandra.skip_sync=true)
   fi
 }
@@ -232,6 +301,8 @@ cmd_up() {
     # One log per run, so "Startup complete" from an earlier run cannot fool us.
     [[ -f "$SYSTEM_LOG" ]] && mv -f "$SYSTEM_LOG" "$SYSTEM_LOG.1"
     [[ -f "$STDOUT_LOG" ]] && mv -f "$STDOUT_LOG" "$STDOUT_LOG.1"
+    # A pid file that survived a crash names no JVM of ours (our_pid said so): drop it.
+    rm -f "$PID_FILE"
     log "Cassandra $VERSION starting from Maven jars in $LIB_DIR"
     # setsid + nohup: the node gets its own session and ignores SIGHUP, so it
     # outlives the shell (and CI step) that ran `up`. The inner shell writes
@@ -243,12 +314,13 @@ cmd_up() {
     for _ in $(seq 50); do [[ -s "$PID_FILE" ]] && break; sleep 0.1; done
     pid="$(cat "$PID_FILE" 2>/dev/null || true)"
     [[ -n "$pid" ]] || die "could not start java"
-    log "pid $pid, logs in $LOG_DIR (skip_sync=$SKIP_SYNC)"
+    log "pid $pid, logs in $LOG_DIR (fast=$FAST commitlog_sync=$COMMITLOG_SYNC skip_sync=$SKIP_SYNC)"
   fi
   if wait_ready "$pid" "$start"; then
     log "Cassandra ready on $ADDRESS:$PORT after $((SECONDS - start)) s"
   else
     show_failure
+    # cmd_down stops only a JVM proven to be ours, never whatever the pid file names.
     cmd_down >/dev/null 2>&1 || true
     exit 1
   fi
@@ -308,12 +380,90 @@ cmd_logs() {
   if [[ "${1:-}" == "-f" ]]; then tail -n 100 -F "$SYSTEM_LOG"; else tail -n 100 "$SYSTEM_LOG"; fi
 }
 
-case "${1:-}" in
+cmd_pid() {
+  our_pid || { log "not running"; return 3; }
+}
+
+# ---- local ring (--nodes N): runs this script once per member with that member's settings.
+
+ring_member_env() {
+  local k="$1" count="$2" base_port storage jmx_base seeds="" i
+  base_port=$(( PORT >= 9042 ? PORT - 9042 : 0 ))
+  storage="${CASSANDRA_STORAGE_PORT:-$((7000 + base_port))}"
+  jmx_base="${CASSANDRA_JMX_PORT:-$((7201 + 3 * base_port))}"
+  for i in $(seq 1 "$count"); do seeds+="${seeds:+,}127.0.0.$((i + 1)):$storage"; done
+  MEMBER_ENV=(
+    "CASSANDRA_ADDRESS=127.0.0.$((k + 1))"
+    "CASSANDRA_NODE_DIR=$CACHE_DIR/cluster-$PORT/node$k"
+    "CASSANDRA_STORAGE_PORT=$storage"
+    "CASSANDRA_JMX_PORT=$((jmx_base + k - 1))"
+    "CASSANDRA_SEEDS=$seeds"
+    "CASSANDRA_CLUSTER_NAME=parley-ring-$PORT"
+  )
+}
+
+ring() {
+  local cmd="$1" count="$2" only="$3" k status=0
+  shift 3
+  [[ "$count" =~ ^[1-9]$ ]] || die "--nodes takes 1..9 (got '$count')"
+  [[ -z "$only" || ( "$only" =~ ^[1-9]$ && "$only" -le "$count" ) ]] || die "--node takes 1..$count (got '$only')"
+  local members=()
+  if [[ -n "$only" ]]; then members=("$only"); else mapfile -t members < <(seq 1 "$count"); fi
+  if [[ "$cmd" == up ]]; then cmd_fetch; fi
+  case "$cmd" in
+    up|down)
+      # Members start (and stop) in parallel: they are all seeds, nobody bootstraps.
+      local pids=()
+      for k in "${members[@]}"; do
+        ring_member_env "$k" "$count"
+        ( env "${MEMBER_ENV[@]}" bash "${BASH_SOURCE[0]}" "$cmd" 2>&1 | sed -u "s/^/[node$k] /" ; exit "${PIPESTATUS[0]}" ) &
+        pids+=($!)
+      done
+      for k in "${pids[@]}"; do wait "$k" || status=1; done
+      (( status == 0 )) || die "$cmd failed for at least one ring member (see above)"
+      [[ "$cmd" == up ]] && log "ring of $count on 127.0.0.2..127.0.0.$((count + 1)):$PORT ready" ;;
+    status|pid|logs|nodetool)
+      for k in "${members[@]}"; do
+        ring_member_env "$k" "$count"
+        if [[ "$cmd" == pid ]]; then
+          env "${MEMBER_ENV[@]}" bash "${BASH_SOURCE[0]}" pid || status=$?
+        else
+          env "${MEMBER_ENV[@]}" bash "${BASH_SOURCE[0]}" "$cmd" "$@" 2>&1 | sed -u "s/^/[node$k] /" || status=1
+        fi
+      done
+      return "$status" ;;
+  esac
+}
+
+# Options: --nodes N / --node K may come right after the command.
+CMD="${1:-}"
+[[ $# -gt 0 ]] && shift
+NODES=""
+ONLY=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --nodes) NODES="${2:-}"; shift 2 || die "--nodes needs a number" ;;
+    --nodes=*) NODES="${1#--nodes=}"; shift ;;
+    --node) ONLY="${2:-}"; shift 2 || die "--node needs a number" ;;
+    --node=*) ONLY="${1#--node=}"; shift ;;
+    *) break ;;
+  esac
+done
+if [[ -n "$ONLY" && -z "$NODES" ]]; then die "--node K needs --nodes N"; fi
+
+if [[ -n "$NODES" && "$CMD" != fetch ]]; then
+  case "$CMD" in
+    up|down|status|pid|logs|nodetool) ring "$CMD" "$NODES" "$ONLY" "$@"; exit $? ;;
+  esac
+fi
+
+case "$CMD" in
   fetch)  cmd_fetch ;;
   up)     cmd_up ;;
   down)   cmd_down ;;
   status) cmd_status ;;
-  logs)   shift; cmd_logs "$@" ;;
-  nodetool) shift; cmd_nodetool "$@" ;;
-  *) echo "usage: $0 fetch|up|down|status|logs [-f]|nodetool ARGS..." >&2; exit 2 ;;
+  pid)    cmd_pid ;;
+  logs)   cmd_logs "$@" ;;
+  nodetool) cmd_nodetool "$@" ;;
+  *) echo "usage: $0 fetch | up|down|status|pid [--nodes N [--node K]] | logs [-f] | nodetool ARGS..." >&2; exit 2 ;;
 esac

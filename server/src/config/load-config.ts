@@ -1,6 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseAddressMap, sharedNativePort } from './contact-points';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -34,6 +35,8 @@ const envSchema = z.object({
   REDIS_ADAPTER: z.enum(['sharded', 'classic']).default('sharded'),
 
   CASSANDRA_CONTACT_POINTS: csv.pipe(z.array(contactPoint).min(1)).optional(),
+  /** `advertised=dial,...`: where to dial each node the driver learns about (NAT, proxies). */
+  CASSANDRA_ADDRESS_MAP: z.string().optional(),
   CASSANDRA_LOCAL_DC: z.string().min(1).default('datacenter1'),
   CASSANDRA_KEYSPACE: z
     .string()
@@ -121,6 +124,10 @@ export interface Config {
   };
   cassandra?: {
     contactPoints: string[];
+    /** Native port of every node (from the contact points); the driver's default is 9042. */
+    port?: number;
+    /** Advertised address (`host` or `host:port`) → address to dial (`host:port`). */
+    addressMap?: Record<string, string>;
     localDataCenter: string;
     keyspace: string;
     replication: { strategy: 'SimpleStrategy' | 'NetworkTopologyStrategy'; factor: number };
@@ -240,6 +247,22 @@ export function loadConfig(
     const keyProblem = checkSigningKey(e.JWT_PRIVATE_KEY);
     if (keyProblem) problems.push(`JWT_PRIVATE_KEY: ${keyProblem}`);
   }
+  let addressMap: Record<string, string> | undefined;
+  if (e.CASSANDRA_ADDRESS_MAP) {
+    const parsedMap = parseAddressMap(e.CASSANDRA_ADDRESS_MAP);
+    if ('problem' in parsedMap) problems.push(`CASSANDRA_ADDRESS_MAP: ${parsedMap.problem}`);
+    else addressMap = parsedMap.map;
+  }
+  const nativePort = e.CASSANDRA_CONTACT_POINTS
+    ? sharedNativePort(e.CASSANDRA_CONTACT_POINTS)
+    : undefined;
+  // With an address map, each node's dial address (and port) comes from the map instead.
+  if (e.CASSANDRA_CONTACT_POINTS && nativePort === undefined && !addressMap) {
+    problems.push(
+      'CASSANDRA_CONTACT_POINTS: every contact point must use the same port (a missing port means 9042): ' +
+        'the driver reaches the nodes it discovers on that one port',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const redisUrl = e.REDIS_URL ?? e.REDIS_CLUSTER_NODES?.[0];
@@ -262,6 +285,8 @@ export function loadConfig(
     cassandra: e.CASSANDRA_CONTACT_POINTS
       ? {
           contactPoints: e.CASSANDRA_CONTACT_POINTS,
+          port: nativePort,
+          addressMap,
           localDataCenter: e.CASSANDRA_LOCAL_DC,
           keyspace: e.CASSANDRA_KEYSPACE,
           replication: {

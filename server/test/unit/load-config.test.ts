@@ -23,12 +23,14 @@ describe('loadConfig', () => {
   it('builds a cluster config from Redis + Cassandra settings', () => {
     const config = loadConfig({
       REDIS_URL: 'redis://127.0.0.1:6379',
-      CASSANDRA_CONTACT_POINTS: '10.0.0.1, 10.0.0.2:9043',
+      CASSANDRA_CONTACT_POINTS: '10.0.0.1:9043, 10.0.0.2:9043',
       CASSANDRA_REPLICATION_FACTOR: '3',
       PORT: '0',
     });
     expect(config.engine).toBe('cluster');
-    expect(config.cassandra?.contactPoints).toEqual(['10.0.0.1', '10.0.0.2:9043']);
+    expect(config.cassandra?.contactPoints).toEqual(['10.0.0.1:9043', '10.0.0.2:9043']);
+    // The port reaches the driver, so nodes learned from system.peers are dialled on it too.
+    expect(config.cassandra?.port).toBe(9043);
     expect(config.cassandra?.replication.factor).toBe(3);
     expect(config.port).toBe(0);
   });
@@ -58,6 +60,42 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/PORT/);
     expect(problems.join('\n')).toMatch(/REDIS_URL/);
     expect(problems.join('\n')).toMatch(/ARGON2_TIME_COST/);
+  });
+
+  it('takes the native port from contact points without one as 9042', () => {
+    const config = loadConfig({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      CASSANDRA_CONTACT_POINTS: '10.0.0.1,10.0.0.2:9042',
+    });
+    expect(config.cassandra?.port).toBe(9042);
+  });
+
+  it('refuses contact points on different ports', () => {
+    expect(
+      problemsOf({
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        CASSANDRA_CONTACT_POINTS: '10.0.0.1, 10.0.0.2:9043',
+      }).join(),
+    ).toMatch(/CASSANDRA_CONTACT_POINTS: every contact point must use the same port/);
+  });
+
+  it('accepts different ports when an address map says where to dial each node', () => {
+    const config = loadConfig({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      CASSANDRA_CONTACT_POINTS: '127.0.0.1:3221,127.0.0.1:3222',
+      CASSANDRA_ADDRESS_MAP: '10.0.0.1=127.0.0.1:3221, 10.0.0.2:9042=127.0.0.1:3222',
+    });
+    expect(config.cassandra?.addressMap).toEqual({
+      '10.0.0.1': '127.0.0.1:3221',
+      '10.0.0.2:9042': '127.0.0.1:3222',
+    });
+    expect(
+      problemsOf({
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        CASSANDRA_CONTACT_POINTS: '10.0.0.1',
+        CASSANDRA_ADDRESS_MAP: '10.0.0.1=nowhere',
+      }).join(),
+    ).toMatch(/CASSANDRA_ADDRESS_MAP: "10.0.0.1=nowhere" is not from=to/);
   });
 
   it('refuses a half-configured cluster', () => {
