@@ -167,6 +167,7 @@ async function main(): Promise<number> {
       ['stored_dupes', verdict.storedDupes],
       ['app_dupes', verdict.appDupes],
       ['out_of_order', verdict.outOfOrder],
+      ['late', verdict.late],
       ['body_dupes', verdict.bodyDupes],
       ['seq_conflicts', verdict.seqConflicts],
       ['unseen', verdict.unseen],

@@ -75,6 +75,8 @@ export interface Verdict {
   seqConflicts: number;
   appDupes: number;
   outOfOrder: number;
+  /** Deliveries through the late path: in the feed once, exempt from the order check. */
+  late: number;
   unseen: number;
   unsettled: number;
   sent: number;
@@ -112,6 +114,7 @@ export function judge(
   let lost = 0;
   let appDupes = 0;
   let outOfOrder = 0;
+  let late = 0;
   let unseen = 0;
   let failedButStored = 0;
 
@@ -184,6 +187,12 @@ export function judge(
           continue;
         }
         seenKeys.add(k);
+        // The late path is the SDK's documented way to hand over a message below the
+        // position: counted, and checked for loss and duplicates, but not for order.
+        if (d.late) {
+          late++;
+          continue;
+        }
         if (d.seq <= maxSeq) {
           outOfOrder++;
           note('out_of_order', {
@@ -223,6 +232,7 @@ export function judge(
     seqConflicts,
     appDupes,
     outOfOrder,
+    late,
     unseen,
     unsettled: sends.filter((s) => s.state === 'pending').length,
     sent: sends.length,

@@ -23,6 +23,8 @@ export interface Delivery {
   seq: number;
   senderId: string;
   clientMsgId: string;
+  /** Came through the SDK's documented `message:late` path (below the room's position). */
+  late: boolean;
 }
 
 export interface WorkloadOptions {
@@ -96,14 +98,17 @@ export class Workload {
       for (const m of members) {
         const feed: Delivery[] = [];
         this.feeds[m]!.set(room.id, feed);
-        this.clients[m]!.room(room.id).on('message:created', (msg) =>
+        const record = (late: boolean) => (msg: Omit<Delivery, 'late'>) =>
           feed.push({
             id: msg.id,
             seq: msg.seq,
             senderId: msg.senderId,
             clientMsgId: msg.clientMsgId,
-          }),
-        );
+            late,
+          });
+        const feedOf = this.clients[m]!.room(room.id);
+        feedOf.on('message:created', record(false));
+        feedOf.on('message:late', record(true));
       }
       await Promise.all(others.map((m) => this.clients[m]!.rooms.join(room.id)));
     }
