@@ -76,7 +76,7 @@ const envSchema = z.object({
    */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).optional(),
   TRUSTED_PROXIES: csv.optional(),
-  /** Removed: it trusted every hop, so any client could spoof its address. */
+  /** Removed: it trusted every hop, so any client could spoof its address ("false" is ignored). */
   TRUST_PROXY: z.string().optional(),
   /**
    * How long a socket trusts its cached room membership before it re-checks Cassandra on the
@@ -231,7 +231,8 @@ export function loadConfig(
     if (!hasRedis)
       problems.push('REDIS_URL: production needs the cluster engine (Redis + Cassandra)');
   }
-  if (e.TRUST_PROXY !== undefined) {
+  // "false" asks for what is now the default, so it can stay in old deployment files.
+  if (e.TRUST_PROXY !== undefined && !['false', '0', 'no'].includes(e.TRUST_PROXY)) {
     problems.push(
       'TRUST_PROXY: removed (it trusted every hop, so clients could spoof their address); set TRUST_PROXY_HOPS (e.g. 1 behind one load balancer) or TRUSTED_PROXIES (addresses/CIDRs)',
     );

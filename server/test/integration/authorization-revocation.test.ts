@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { signUp } from '../helpers/http-client';
 import { call, request, socketPool } from '../helpers/socket-client';
 import { createTestCluster, type TestNode } from '../helpers/start-node';
@@ -14,12 +14,14 @@ describe('authorization after a lost revocation', () => {
   let owner: TestNode;
   let strict: TestNode;
   let lenient: TestNode;
+  let leased: TestNode;
   const pool = socketPool();
   beforeAll(async () => {
     owner = await cluster.startNode();
     // Re-check Cassandra on every request: revocation is immediate however it travelled.
     strict = await cluster.startNode({ AUTHZ_RECHECK_MS: '0' });
     lenient = await cluster.startNode({ AUTHZ_RECHECK_MS: '60000' });
+    leased = await cluster.startNode({ AUTHZ_RECHECK_MS: '300' });
   });
   afterAll(async () => {
     pool.closeAll();
@@ -45,6 +47,17 @@ describe('authorization after a lost revocation', () => {
       ok: false,
       error: { code: 'FORBIDDEN' },
     });
+  });
+
+  it('with a re-check interval, a lost revocation is honoured once the interval has passed', async () => {
+    const { room, bob, send } = await roomWithMemberOn(leased);
+    await owner.stores.rooms.removeMember(room.id, bob.user.id); // no broadcast at all
+    // The cached membership may still be trusted for up to AUTHZ_RECHECK_MS (300 ms here);
+    // after that the next send re-reads Cassandra and is refused.
+    await vi.waitFor(
+      async () => expect(await send()).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } }),
+      { timeout: 5_000, interval: 50 },
+    );
   });
 
   it('a kick reaches a member on another node at once (confirmed channel change)', async () => {

@@ -55,6 +55,30 @@ describe('loadConfig', () => {
     expect(problemsOf({ REDIS_CLUSTER_NODES: 'http://x:1' }).join()).toMatch(/REDIS_CLUSTER_NODES/);
   });
 
+  it('derives the client address from trusted hops or proxies, never from every hop', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY_HOPS: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY_HOPS: '0' }).trustProxy).toBe(false);
+    expect(
+      loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, 192.0.2.10, ::1, loopback' }).trustProxy,
+    ).toEqual(['10.0.0.0/8', '192.0.2.10', '::1', 'loopback']);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(problemsOf({ TRUST_PROXY: 'true' }).join('\n')).toMatch(/TRUST_PROXY_HOPS/);
+    expect(problemsOf({ TRUST_PROXY_HOPS: '1', TRUSTED_PROXIES: '10.0.0.1' }).join('\n')).toMatch(
+      /not both/,
+    );
+    const bad = problemsOf({ TRUSTED_PROXIES: '10.0.0.0/33, example.com, 1.2.3.4/x' }).join('\n');
+    expect(bad).toMatch(/10\.0\.0\.0\/33/);
+    expect(bad).toMatch(/example\.com/);
+    expect(bad).toMatch(/1\.2\.3\.4\/x/);
+  });
+
+  it('keeps /metrics off the public port unless a port or a token is configured', () => {
+    expect(loadConfig({}).metrics).toEqual({ host: '127.0.0.1' });
+    expect(loadConfig({ METRICS_PORT: '9464' }).metrics).toMatchObject({ port: 9464 });
+    expect(problemsOf({ METRICS_TOKEN: 'short' }).join('\n')).toMatch(/METRICS_TOKEN/);
+  });
+
   it('names every bad setting at once', () => {
     const problems = problemsOf({ PORT: '70000', REDIS_URL: 'http://nope', ARGON2_TIME_COST: 'x' });
     expect(problems.join('\n')).toMatch(/PORT/);

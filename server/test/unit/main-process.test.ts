@@ -23,7 +23,8 @@ describe('main', () => {
     expect(run.output()).toMatch(/PORT/);
     expect(run.output()).toMatch(/REDIS_URL/);
     expect(run.output()).not.toMatch(/\s+at /); // no stack trace
-  });
+    // Spawning node + tsx: the default 5 s guard is too tight on a loaded 2-core machine.
+  }, 30_000);
 
   it('boots the embedded engine, warns loudly, serves /healthz and drains on SIGTERM', async () => {
     const run = runMain({ PORT: '0', HOST: '127.0.0.1' });
