@@ -86,6 +86,29 @@ export function createApp(deps: AppDeps): ParleyApp {
   app.use(notFoundHandler);
   app.use(problemHandler(logger));
 
+  let closing: Promise<void> | undefined;
+  /**
+   * Zero-error drain behind a load balancer, in this order: fail /readyz and keep serving
+   * while the LB's health checks notice (DRAIN_LB_DELAY_MS); then move the sockets and
+   * finish in-flight writes; then stop HTTP once the requests it is answering are done.
+   */
+  async function drainNode() {
+    draining = true;
+    const deadline = Date.now() + config.drainLbDelayMs + config.drainTimeoutMs;
+    logger.info(
+      { lbDelayMs: config.drainLbDelayMs, timeoutMs: config.drainTimeoutMs },
+      'drain: readiness now fails; serving until the load balancer notices',
+    );
+    if (config.drainLbDelayMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, config.drainLbDelayMs));
+    }
+    await realtime.drain(config.drainTimeoutMs);
+    await closeHttp(http, deadline);
+    await new Promise<void>((resolve) => io.close(() => resolve()));
+    auth.close();
+    logger.info('drain: complete');
+  }
+
   return {
     http,
     express: app,
@@ -99,13 +122,9 @@ export function createApp(deps: AppDeps): ParleyApp {
           resolve({ port, url: `http://${host}:${port}` });
         });
       }),
-    async close() {
-      if (draining) return;
-      draining = true;
-      await realtime.drain(config.drainTimeoutMs);
-      await new Promise<void>((resolve) => io.close(() => resolve()));
-      http.closeAllConnections();
-      auth.close();
+    close() {
+      closing ??= drainNode();
+      return closing;
     },
   };
 }
@@ -118,4 +137,21 @@ function originCheck(allowed: string[] | undefined) {
     // Requests without Origin (server-to-server, CLI) are not browser requests: CORS does not apply.
     callback(null, origin === undefined || set.has(origin));
   };
+}
+
+/**
+ * Stops accepting connections, lets requests already being answered finish (bounded by the
+ * drain deadline), then closes what is left. Idle keep-alive connections close at once.
+ */
+async function closeHttp(http: HttpServer, deadline: number) {
+  const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+  http.closeIdleConnections();
+  const timer = setTimeout(() => http.closeAllConnections(), Math.max(0, deadline - Date.now()));
+  timer.unref();
+  // Connections that become idle after their response must not hold the close up.
+  const sweep = setInterval(() => http.closeIdleConnections(), 100);
+  sweep.unref();
+  await closed;
+  clearTimeout(timer);
+  clearInterval(sweep);
 }

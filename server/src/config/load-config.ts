@@ -70,6 +70,8 @@ const envSchema = z.object({
   PRESENCE_TTL_SECONDS: positiveInt.max(300).default(30),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   DRAIN_TIMEOUT_MS: positiveInt.default(10_000),
+  /** How long a draining node keeps serving with /readyz failing, so load balancers notice first. */
+  DRAIN_LB_DELAY_MS: z.coerce.number().int().min(0).max(120_000).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -115,6 +117,8 @@ export interface Config {
   /** How long a user whose last socket closed still counts as online (absorbs reconnects). */
   presenceGraceMs: number;
   drainTimeoutMs: number;
+  /** Serve on with /readyz at 503 this long before moving clients (the LB's notice time). */
+  drainLbDelayMs: number;
 }
 
 export class ConfigError extends Error {
@@ -226,6 +230,8 @@ export function loadConfig(
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     presenceGraceMs: e.PRESENCE_GRACE_MS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    // Production sits behind a load balancer; a development node or a test stops at once.
+    drainLbDelayMs: e.DRAIN_LB_DELAY_MS ?? (e.NODE_ENV === 'production' ? 5_000 : 0),
   };
 }
 

@@ -92,14 +92,41 @@ export function registerRealtime(deps: RealtimeDeps) {
           .then(() => socket.emit('sync:required', { reason }));
       }
     },
+    /**
+     * Tells our clients to move, finishes the writes in flight and closes the sockets so
+     * that clients reconnect (through the load balancer, to another node).
+     */
     async drain(timeoutMs: number) {
       draining = true;
+      const deadline = Date.now() + timeoutMs;
+      logger.info(
+        { sockets: io.of('/').sockets.size, inFlight: inFlight.size },
+        'drain: telling clients to move',
+      );
       io.local.emit('server:draining', { reconnectInMs: 0 });
-      const deadline = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
-      await Promise.race([Promise.allSettled([...inFlight]), deadline]);
-      io.local.disconnectSockets(true);
+      await settle(inFlight, deadline);
+      // Close the transport rather than `socket.disconnect()`: a standard socket.io-client
+      // sees "transport close" and reconnects by itself, while "io server disconnect"
+      // would leave it disconnected for good.
+      for (const socket of io.of('/').sockets.values()) socket.conn.close();
+      // Requests that arrived just before the close: their acks are lost, but the write
+      // must still finish before storage closes (the SDK's retry then finds it done).
+      await settle(inFlight, deadline);
       await presence.close();
+      logger.info({ unfinished: inFlight.size }, 'drain: sockets closed, presence handed over');
     },
   };
 }
 export type Realtime = ReturnType<typeof registerRealtime>;
+
+/** Waits until no tracked work is left (new work may join while we wait), or the deadline. */
+async function settle(inFlight: Set<Promise<unknown>>, deadline: number) {
+  while (inFlight.size > 0 && Date.now() < deadline) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((resolve) => {
+      timer = setTimeout(resolve, deadline - Date.now());
+    });
+    await Promise.race([Promise.allSettled([...inFlight]), timeout]);
+    clearTimeout(timer);
+  }
+}
