@@ -28,6 +28,7 @@ export default defineConfig({
           include: [
             'server/test/contract/**/*.test.ts',
             'server/test/integration/**/*.test.ts',
+            'server/test/deploy/**/*.test.ts',
             'client-sdk/test/integration/**/*.test.ts',
           ],
           globalSetup: ['server/test/helpers/global-setup.ts'],

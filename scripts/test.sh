@@ -10,6 +10,10 @@ npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
 
+echo "== deployment tools (haproxy, promtool, helm; installed when missing)"
+bash scripts/ensure-tools.sh
+export PATH="$(go env GOPATH)/bin:$PATH"
+
 echo "== services (real Cassandra 5.0 + Redis; reused when already running)"
 ( bash cassandra/launcher/cassandra.sh up 2>&1 | sed -u 's/^/[cassandra] /' ) &
 cassandra_job=$!
