@@ -18,6 +18,8 @@ import { notFoundHandler, problemHandler } from './http/error-handler';
 import { healthRoutes } from './http/health-routes';
 import { openApiHandler } from './http/openapi';
 import type { Logger } from './observability/logger';
+import { instrumentFanOut } from './observability/fanout-metrics';
+import { httpLogging } from './observability/http-logging';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { registerRealtime } from './realtime/register-realtime';
 import type { Stores } from './storage/types';
@@ -34,6 +36,8 @@ export interface AppDeps {
   logger: Logger;
   stores: Stores;
   engine: Engine;
+  /** main.ts passes the registry its drivers already report to; tests get a fresh one. */
+  metrics?: Metrics;
 }
 
 /** What every capability of a running node may use: the app's deps plus its live parts. */
@@ -55,12 +59,13 @@ export interface ParleyApp {
 /** Builds one node. No module-level state: a test can run three of these in one process. */
 export function createApp(deps: AppDeps): ParleyApp {
   const { config, logger } = deps;
-  const metrics = createMetrics();
+  const metrics = deps.metrics ?? createMetrics();
   let draining = false;
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
+  app.use(httpLogging(logger, metrics));
   app.use(helmet());
   app.use(cors({ origin: originCheck(config.corsOrigins), credentials: true }));
   app.use(express.json({ limit: config.limits.maxHttpBodyBytes }));
@@ -80,6 +85,7 @@ export function createApp(deps: AppDeps): ParleyApp {
   app.use('/auth', auth.router);
   const realtime = registerRealtime({ ...deps, io, metrics, auth });
   deps.engine.attach(io, (reason) => realtime.resyncLocalSockets(reason));
+  instrumentFanOut(io.of('/'), metrics);
   app.use('/admin', adminRoutes({ ...deps, io, metrics, auth, realtime }));
   app.get('/openapi.json', openApiHandler());
 
@@ -94,6 +100,7 @@ export function createApp(deps: AppDeps): ParleyApp {
    */
   async function drainNode() {
     draining = true;
+    metrics.draining.set(1);
     const deadline = Date.now() + config.drainLbDelayMs + config.drainTimeoutMs;
     logger.info(
       { lbDelayMs: config.drainLbDelayMs, timeoutMs: config.drainTimeoutMs },

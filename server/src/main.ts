@@ -2,7 +2,9 @@ import { createApp } from './app';
 import { createEmbeddedEngine } from './cluster/embedded-engine';
 import { createRedisEngine } from './cluster/redis-engine';
 import { ConfigError, loadConfig } from './config/load-config';
+import { cassandraRequestTracker } from './observability/driver-metrics';
 import { createLogger } from './observability/logger';
+import { createMetrics } from './observability/metrics';
 import { createCassandraClient } from './storage/cassandra/cassandra-client';
 import { createCassandraStores } from './storage/cassandra/cassandra-stores';
 import { createMemoryStores } from './storage/memory/memory-stores';
@@ -23,9 +25,18 @@ function readConfig() {
 const config = readConfig();
 const logger = createLogger(config);
 
-const engine = config.redis ? createRedisEngine(config.redis, logger) : createEmbeddedEngine();
+const metrics = createMetrics();
+const engine = config.redis
+  ? createRedisEngine(config.redis, logger, metrics)
+  : createEmbeddedEngine();
 const stores = config.cassandra
-  ? createCassandraStores(createCassandraClient(config.cassandra, config.cassandra.keyspace))
+  ? createCassandraStores(
+      createCassandraClient(
+        config.cassandra,
+        config.cassandra.keyspace,
+        cassandraRequestTracker(metrics),
+      ),
+    )
   : createMemoryStores();
 
 if (config.engine === 'embedded') {
@@ -48,7 +59,7 @@ process.on('unhandledRejection', (reason) => {
   );
 });
 
-const app = createApp({ config, logger, stores, engine });
+const app = createApp({ config, logger, stores, engine, metrics });
 const { url } = await app.listen();
 logger.info({ url, engine: config.engine, node: config.nodeId }, `parley listening on ${url}`);
 

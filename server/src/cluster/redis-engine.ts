@@ -3,7 +3,9 @@ import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Message } from '@parley/contract';
 import type { Config } from '../config/load-config';
+import { instrumentRedis } from '../observability/driver-metrics';
 import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
 import { createRedisPresence } from '../presence/redis-presence';
 import type { ClaimResult, Engine } from './engine';
 import { CLAIM_DONE_SECONDS, CLAIM_IN_FLIGHT_SECONDS } from './engine';
@@ -23,10 +25,16 @@ interface ParleyRedis extends Redis {
 }
 
 /** The cluster engine: Redis pub/sub adapter, Redis counters, limits and claims. */
-export function createRedisEngine(config: RedisConfig, logger: Logger): Engine {
+export function createRedisEngine(
+  config: RedisConfig,
+  logger: Logger,
+  /** When given, command latency and errors are recorded (observability/driver-metrics.ts). */
+  metrics?: Metrics,
+): Engine {
   const prefix = config.keyPrefix;
   const options = { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: false };
   const cmd = new Redis(config.url, options) as ParleyRedis;
+  if (metrics) instrumentRedis(cmd, 'command', metrics);
   cmd.defineCommand('parleyClaimSend', { numberOfKeys: 1, lua: CLAIM_SEND });
   // Pub/sub needs connections of its own. The subscriber reconnects forever; the
   // publisher gives up on a publish quickly, because the adapter fires publishes without

@@ -36,7 +36,17 @@ export function handleRequest<E extends keyof ClientToServerEvents, S extends Zo
       });
       return;
     }
-    const reply = ack as (response: Ack<AckData<E>>) => void;
+    const started = performance.now();
+    const reply = (response: Ack<AckData<E>>) => {
+      const outcome = response.ok ? 'ok' : response.error.code;
+      const seconds = (performance.now() - started) / 1000;
+      metrics.socketRequests.inc({ event, outcome });
+      metrics.socketRequestLatency.observe({ event }, seconds);
+      // The hot path: per-request lines only at debug.
+      logger.debug({ event, outcome, ms: Math.round(seconds * 1000) }, 'socket request');
+      (ack as (response: Ack<AckData<E>>) => void)(response);
+    };
+    if (event === 'history:fetch') metrics.catchUpReads.inc();
     const work = (async () => handler(parseOrThrow(schema, payload)))();
     void (ctx.track ? ctx.track(work) : work).then(
       (data) => reply({ ok: true, data }),

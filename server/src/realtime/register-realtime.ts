@@ -31,6 +31,7 @@ export function registerRealtime(deps: RealtimeDeps) {
   const rooms = createRoomService({ stores, io });
   const messages = createMessageService(deps);
   const presence = createPresenceService({ ...deps, rooms });
+  metrics.sources.localUsers = () => presence.localUserCount();
 
   /** Puts the socket in the channel of every room its user belongs to, from Cassandra. */
   async function joinMemberRooms(socket: ParleySocket) {
@@ -70,10 +71,28 @@ export function registerRealtime(deps: RealtimeDeps) {
       socket.disconnect(true);
       return;
     }
+    // Every line about this socket carries its connection id (and the user).
+    const log = logger.child({ conn: socket.id, userId: socket.data.userId });
+    const reconnect = (socket.handshake.auth as { reconnect?: unknown }).reconnect === true;
+    const openedAt = Date.now();
     metrics.connections.inc();
-    socket.on('disconnect', () => metrics.connections.dec());
-    registerChatHandlers(socket, { logger, metrics, rooms, messages, track });
-    registerPresenceHandlers(socket, { logger, metrics, presence });
+    metrics.connects.inc({ kind: reconnect ? 'reconnect' : 'first' });
+    log.info(
+      {
+        reqId: socket.handshake.headers['x-request-id'],
+        ip: socket.handshake.address,
+        transport: socket.conn.transport.name,
+        reconnect,
+      },
+      'socket connected',
+    );
+    socket.on('disconnect', (reason) => {
+      metrics.connections.dec();
+      metrics.disconnects.inc({ reason });
+      log.info({ reason, ms: Date.now() - openedAt }, 'socket disconnected');
+    });
+    registerChatHandlers(socket, { logger: log, metrics, rooms, messages, track });
+    registerPresenceHandlers(socket, { logger: log, metrics, presence });
     if (roomsNotLoaded.has(socket)) {
       socket.emit('sync:required', { reason: 'room membership could not be loaded' });
     }

@@ -10,8 +10,14 @@ type CassandraConfig = NonNullable<Config['cassandra']>;
  * Every query is prepared and runs at LOCAL_QUORUM (LWTs at LOCAL_SERIAL), so a
  * write that was acked survives the loss of a minority of replicas.
  */
-export function createCassandraClient(config: CassandraConfig, keyspace?: string): CassandraClient {
+export function createCassandraClient(
+  config: CassandraConfig,
+  keyspace?: string,
+  /** Per-request hook (observability/driver-metrics.ts) for a node's latency and error metrics. */
+  requestTracker?: cassandra.tracker.RequestTracker,
+): CassandraClient {
   return new cassandra.Client({
+    requestTracker,
     contactPoints: config.contactPoints,
     localDataCenter: config.localDataCenter,
     keyspace,
