@@ -1,4 +1,4 @@
-import type cassandra from 'cassandra-driver';
+import cassandra from 'cassandra-driver';
 import type { Redis } from 'ioredis';
 import type { Metrics } from './metrics';
 
@@ -7,16 +7,20 @@ const seconds = ([s, ns]: number[]) => (s ?? 0) + (ns ?? 0) / 1e9;
 
 /** The driver's own per-request hook: latency of every request, and its failures by name. */
 export function cassandraRequestTracker(metrics: Metrics): cassandra.tracker.RequestTracker {
-  return {
-    onSuccess: (...args: unknown[]) => {
+  // The driver checks `instanceof RequestTracker`: a class at run time, typed as an interface.
+  const Base = (cassandra.tracker as unknown as { RequestTracker: new () => object })
+    .RequestTracker;
+  class MetricsTracker extends Base implements cassandra.tracker.RequestTracker {
+    onSuccess(...args: unknown[]) {
       metrics.cassandraRequests.observe(seconds(args[6] as number[]));
-    },
-    onError: (...args: unknown[]) => {
+    }
+    onError(...args: unknown[]) {
       metrics.cassandraRequests.observe(seconds(args[6] as number[]));
       metrics.cassandraErrors.inc({ error: (args[5] as Error).name });
-    },
-    shutdown: () => undefined,
-  } as cassandra.tracker.RequestTracker;
+    }
+    shutdown() {}
+  }
+  return new MetricsTracker();
 }
 
 /**

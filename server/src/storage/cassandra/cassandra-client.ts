@@ -17,7 +17,8 @@ export function createCassandraClient(
   requestTracker?: cassandra.tracker.RequestTracker,
 ): CassandraClient {
   return new cassandra.Client({
-    requestTracker,
+    // The driver refuses an explicit undefined here.
+    ...(requestTracker ? { requestTracker } : {}),
     contactPoints: config.contactPoints,
     localDataCenter: config.localDataCenter,
     keyspace,
