@@ -72,6 +72,14 @@ const envSchema = z.object({
   DRAIN_TIMEOUT_MS: positiveInt.default(10_000),
   /** How long a draining node keeps serving with /readyz failing, so load balancers notice first. */
   DRAIN_LB_DELAY_MS: z.coerce.number().int().min(0).max(120_000).optional(),
+
+  // OpenTelemetry's standard variables. We read only those that decide whether tracing is
+  // on; the SDK reads the rest (OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER...) itself.
+  OTEL_SDK_DISABLED: bool.default(false),
+  OTEL_TRACES_EXPORTER: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('parley'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -119,6 +127,8 @@ export interface Config {
   drainTimeoutMs: number;
   /** Serve on with /readyz at 503 this long before moving clients (the LB's notice time). */
   drainLbDelayMs: number;
+  /** Off unless an OTEL exporter or endpoint is configured (and OTEL_SDK_DISABLED is not set). */
+  tracing: { enabled: boolean; serviceName: string };
 }
 
 export class ConfigError extends Error {
@@ -232,6 +242,13 @@ export function loadConfig(
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     // Production sits behind a load balancer; a development node or a test stops at once.
     drainLbDelayMs: e.DRAIN_LB_DELAY_MS ?? (e.NODE_ENV === 'production' ? 5_000 : 0),
+    tracing: {
+      enabled:
+        !e.OTEL_SDK_DISABLED &&
+        (Boolean(e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) ||
+          (e.OTEL_TRACES_EXPORTER !== undefined && e.OTEL_TRACES_EXPORTER !== 'none')),
+      serviceName: e.OTEL_SERVICE_NAME,
+    },
   };
 }
 
