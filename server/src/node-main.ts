@@ -17,8 +17,8 @@ export async function runNode(config: Config, stopTracing?: () => Promise<void>)
   const logger = createLogger(config);
   const metrics = createMetrics();
   const engine = config.redis
-    ? createRedisEngine(config.redis, logger, metrics)
-    : createEmbeddedEngine();
+    ? createRedisEngine(config.redis, logger, config.send, metrics)
+    : createEmbeddedEngine(config.send);
   const stores = config.cassandra
     ? createCassandraStores(
         createCassandraClient(

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@parley/contract';
 import type { Response } from 'express';
-import type { ParleyServer } from '../app';
 import { toPublicUser } from '../auth/auth-service';
-import { userRoom } from '../auth/socket-auth';
 import { AppError } from '../errors';
+import { createDuplicateFilter, hideDuplicates } from '../messages/hide-duplicates';
 import type { MessageService } from '../messages/message-service';
 import type { Logger } from '../observability/logger';
-import { roomChannel } from '../realtime/socket-types';
+import type { Fanout } from '../ports/fanout';
 import type { Stores, UserMessagePosition, UserRecord } from '../storage/types';
 import type { ExportQuery, RoomHistoryQuery, UserHistoryQuery } from './admin-api';
 import { decodeRoomCursor, decodeUserCursor, encodeCursor } from './history-cursor';
@@ -76,11 +75,11 @@ async function scanHistory<P>(walk: {
 
 export function createAdminService(deps: {
   stores: Stores;
-  io: ParleyServer;
+  fanout: Fanout;
   messages: MessageService;
   logger: Logger;
 }) {
-  const { stores, io, logger } = deps;
+  const { stores, fanout, logger } = deps;
 
   /**
    * Written before the action or the read it describes: when the audit log cannot be
@@ -155,7 +154,8 @@ export function createAdminService(deps: {
         keep: (m) => inRange(m, q) && (!q.senderId || m.senderId === q.senderId),
       });
       return {
-        messages,
+        // Stored duplicates of one send (from before the send path kept one binding).
+        messages: hideDuplicates(messages),
         nextCursor:
           done || position === undefined
             ? null
@@ -209,6 +209,7 @@ export function createAdminService(deps: {
         .type('application/x-ndjson')
         .setHeader('Content-Disposition', `attachment; filename="room-${roomId}.ndjson"`);
       let after = 0;
+      const firstOfSend = createDuplicateFilter();
       try {
         for (;;) {
           const rows = await stores.messages.listMessagesAfter(roomId, after, EXPORT_BATCH);
@@ -220,7 +221,7 @@ export function createAdminService(deps: {
               past = true;
               break;
             }
-            if (inRange(m, q) && (!q.senderId || m.senderId === q.senderId))
+            if (inRange(m, q) && (!q.senderId || m.senderId === q.senderId) && firstOfSend(m))
               chunk += `${JSON.stringify(m)}\n`;
           }
           if (chunk && !res.write(chunk)) await drained(res);
@@ -276,7 +277,7 @@ export function createAdminService(deps: {
       if (!user.bannedAt) await stores.users.setUserBanned(userId, bannedAt);
       // Through the adapter: the user's sockets on every node. New handshakes, logins,
       // refreshes and REST calls are refused because the ban is stored first.
-      io.in(userRoom(userId)).disconnectSockets(true);
+      fanout.disconnectUser(userId);
       return { userId, bannedAt: bannedAt.toISOString() };
     },
 
@@ -295,9 +296,10 @@ export function createAdminService(deps: {
         throw new AppError('CONFLICT', 'direct rooms keep both members; ban the user instead');
       await audit(actor, 'room.kick', 'room', roomId, { userId });
       await stores.rooms.removeMember(roomId, userId);
-      io.in(userRoom(userId)).socketsLeave(roomChannel(roomId));
-      // The kicked user's sockets have left the channel: address them directly too.
-      io.to([roomChannel(roomId), userRoom(userId)]).emit('member:left', { roomId, userId });
+      fanout.unsubscribeUser(userId, roomId);
+      fanout.toRooms([roomId], 'member:left', { roomId, userId });
+      // The kicked user's sockets have left the room's channel: address them directly too.
+      fanout.toUser(userId, 'member:left', { roomId, userId });
       return { roomId, userId };
     },
 

@@ -80,6 +80,11 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('parley'),
+
+  // The send path (docs/architecture.md, "The send path").
+  SEND_DEDUPE_WINDOW_SECONDS: positiveInt.min(60).max(86_400).default(600),
+  SEND_SETTLE_TIMEOUT_MS: positiveInt.min(1_000).max(600_000).default(30_000),
+  SEND_RESEED_QUIET_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -129,6 +134,14 @@ export interface Config {
   drainLbDelayMs: number;
   /** Off unless an OTEL exporter or endpoint is configured (and OTEL_SDK_DISABLED is not set). */
   tracing: { enabled: boolean; serviceName: string };
+  send: {
+    /** How long a retry is deduplicated from Redis alone (the binding's TTL). */
+    dedupeWindowSeconds: number;
+    /** An uncertain write's seq is settled after this long even if no retry landed it. */
+    settleTimeoutMs: number;
+    /** After Redis lost a room's counter, retries without a binding wait this long. */
+    reseedQuietMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -248,6 +261,11 @@ export function loadConfig(
         (Boolean(e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) ||
           (e.OTEL_TRACES_EXPORTER !== undefined && e.OTEL_TRACES_EXPORTER !== 'none')),
       serviceName: e.OTEL_SERVICE_NAME,
+    },
+    send: {
+      dedupeWindowSeconds: e.SEND_DEDUPE_WINDOW_SECONDS,
+      settleTimeoutMs: e.SEND_SETTLE_TIMEOUT_MS,
+      reseedQuietMs: e.SEND_RESEED_QUIET_MS,
     },
   };
 }
