@@ -1,4 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -160,7 +161,9 @@ export function loadConfig(
   // Empty strings mean "unset", as in most .env tooling.
   const env = Object.fromEntries(
     Object.entries(source).filter(([, v]) => v !== undefined && v !== ''),
-  );
+  ) as Record<string, string>;
+  const fileProblems = readSecretFiles(env);
+  if (fileProblems.length > 0) throw new ConfigError(fileProblems);
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
@@ -268,6 +271,30 @@ export function loadConfig(
       reseedQuietMs: e.SEND_RESEED_QUIET_MS,
     },
   };
+}
+
+/** Settings that may come from a file instead (Docker and Kubernetes secrets): NAME_FILE. */
+const SECRET_SETTINGS = [
+  'JWT_PRIVATE_KEY',
+  'JWT_PREVIOUS_PUBLIC_KEYS',
+  'REDIS_URL',
+  'CASSANDRA_USERNAME',
+  'CASSANDRA_PASSWORD',
+] as const;
+
+/** Fills NAME from the file NAME_FILE points at; the variable itself wins when both are set. */
+function readSecretFiles(env: Record<string, string>): string[] {
+  const problems: string[] = [];
+  for (const name of SECRET_SETTINGS) {
+    const file = env[`${name}_FILE`];
+    if (!file || env[name] !== undefined) continue;
+    try {
+      env[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch {
+      problems.push(`${name}_FILE: cannot read ${file}`);
+    }
+  }
+  return problems;
 }
 
 function safeJson(text: string): unknown {
