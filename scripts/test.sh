@@ -10,6 +10,10 @@ npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
 
+echo "== build (contract + server to dist/, what the image runs)"
+npm run --silent build >/dev/null
+export PARLEY_TEST_BUILT=1
+
 echo "== deployment tools (haproxy, promtool, helm; installed when missing)"
 bash scripts/ensure-tools.sh
 export PATH="$(go env GOPATH)/bin:$PATH"

@@ -4,8 +4,12 @@ import { imageRuntime, repoRoot } from './dockerfile';
 
 let built: Promise<unknown> | undefined;
 
-/** `npm run build` once per test process: contract + server to dist/, as the image does. */
+/**
+ * `npm run build` once per test file: contract + server to dist/, as the image does.
+ * scripts/test.sh builds once before vitest and says so in PARLEY_TEST_BUILT.
+ */
 export function buildOnce(): Promise<unknown> {
+  if (process.env.PARLEY_TEST_BUILT === '1') return Promise.resolve();
   built ??= promisify(execFile)('npm', ['run', 'build'], { cwd: repoRoot, timeout: 120_000 });
   return built;
 }
