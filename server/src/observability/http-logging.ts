@@ -32,6 +32,9 @@ function loginOutcome(status: number) {
 export function httpLogging(logger: Logger, metrics: Metrics): RequestHandler[] {
   const http = pinoHttp({
     logger,
+    // req.log binds just `reqId`, so a handler's own lines carry it at the top level.
+    quietReqLogger: true,
+    customAttributeKeys: { reqId: 'reqId' },
     genReqId: (req: IncomingMessage, res: ServerResponse) => {
       const header = req.headers['x-request-id'];
       const id = typeof header === 'string' && incomingId.test(header) ? header : randomUUID();
@@ -54,7 +57,6 @@ export function httpLogging(logger: Logger, metrics: Metrics): RequestHandler[] 
       }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
     },
-    customProps: (req) => ({ route: routeOf(req) }),
   });
   const measure: RequestHandler = (req, res, next) => {
     const started = performance.now();
