@@ -29,7 +29,7 @@ supervise() {
   local i=$1 port=$2 log="$STATE/node$1.log"
   while [[ ! -f "$STATE/node$i.stop" ]]; do
     [[ -f "$log" ]] && mv -f "$log" "$log.1"
-    NODE_ID=node$i PORT=$port HOST=127.0.0.1 TRUST_PROXY=true node server/dist/main.js >"$log" 2>&1 &
+    NODE_ID=node$i PORT=$port HOST=127.0.0.1 TRUST_PROXY_HOPS=1 node server/dist/main.js >"$log" 2>&1 &
     local child=$!
     echo "$child" >"$STATE/node$i.pid"
     say "node$i started (pid $child, port $port)"

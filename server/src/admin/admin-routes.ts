@@ -15,7 +15,7 @@ export interface AdminDeps extends NodeContext {
   /** For the node's own socket statistics and the cluster overview request. */
   io: ParleyServer;
   auth: Auth;
-  realtime: Pick<Realtime, 'messages'>;
+  realtime: Pick<Realtime, 'messages' | 'rooms'>;
 }
 
 /** Only users whose stored roles include admin; the token's claims are not enough. */
@@ -39,6 +39,7 @@ export function adminRoutes(deps: AdminDeps): Router {
     stores: deps.stores,
     fanout: deps.fanout,
     messages: deps.realtime.messages,
+    rooms: deps.realtime.rooms,
     logger: deps.logger,
   });
   const overview = createClusterOverview({

@@ -5,6 +5,7 @@ import { createPresenceService } from '../presence/presence-service';
 import type { NodeContext } from '../ports/node-context';
 import { createRoomService } from '../rooms/room-service';
 import { registerChatHandlers } from './chat-handlers';
+import { answerUnknownEvents } from './handle-request';
 import { roomChannel, type ParleyServer, type ParleySocket } from './socket-types';
 
 export interface RealtimeDeps extends NodeContext {
@@ -34,6 +35,12 @@ export function registerRealtime(deps: RealtimeDeps) {
   const messages = createMessageService(deps);
   const presence = createPresenceService({ ...deps, rooms });
   metrics.sources.localUsers = () => presence.localUserCount();
+  // Cluster-wide (Redis in a cluster), so a user's second tab or node shares the budget.
+  const typingLimiter = deps.engine.createRateLimiter({
+    keyPrefix: 'typing',
+    points: 1,
+    durationSeconds: 1,
+  });
 
   /** Puts the socket in the channel of every room its user belongs to, from Cassandra. */
   async function joinMemberRooms(socket: ParleySocket) {
@@ -93,7 +100,16 @@ export function registerRealtime(deps: RealtimeDeps) {
       metrics.disconnects.inc({ reason });
       log.info({ reason, ms: Date.now() - openedAt }, 'socket disconnected');
     });
-    registerChatHandlers(socket, { logger: log, metrics, rooms, messages, track });
+    answerUnknownEvents({ socket, metrics });
+    registerChatHandlers(socket, {
+      logger: log,
+      metrics,
+      rooms,
+      messages,
+      track,
+      typingLimiter,
+      authzRecheckMs: deps.config.authzRecheckMs,
+    });
     registerPresenceHandlers(socket, { logger: log, metrics, presence });
     if (roomsNotLoaded.has(socket)) {
       socket.emit('sync:required', { reason: 'room membership could not be loaded' });

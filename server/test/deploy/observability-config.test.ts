@@ -79,8 +79,13 @@ describe('alert rules and dashboard', () => {
         .toString(),
       CORS_ORIGINS: 'http://localhost',
       NODE_ID: 'metrics-probe',
+      METRICS_TOKEN: 'metrics-token-for-the-test',
     });
-    const exposition = await (await fetch(`${node.url}/metrics`)).text();
+    const res = await fetch(`${node.url}/metrics`, {
+      headers: { authorization: 'Bearer metrics-token-for-the-test' },
+    });
+    expect(res.status).toBe(200);
+    const exposition = await res.text();
     const exposed = exposedNames(exposition);
     const missing = [...wanted]
       .filter(([name]) => !exposed.has(name))

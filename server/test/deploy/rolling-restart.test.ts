@@ -68,7 +68,7 @@ describe('rolling restart through HAProxy under load', () => {
         .privateKey.export({ type: 'pkcs8', format: 'pem' })
         .toString(),
       CORS_ORIGINS: 'http://localhost',
-      TRUST_PROXY: 'true',
+      TRUST_PROXY_HOPS: '1',
       ARGON2_MEMORY_KIB: '8192',
       ARGON2_TIME_COST: '1',
       MESSAGES_PER_USER_PER_10S: '10000',
