@@ -1,4 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// Tests run on the contract's TypeScript source; its package.json exports the built dist/
+// (`npm run build`) for production. tsc and tsx get the same mapping from tsconfig `paths`.
+const resolve = {
+  alias: { '@parley/contract': fileURLToPath(new URL('contract/src/index.ts', import.meta.url)) },
+};
 
 // Unit tests need nothing running. Integration and storage-contract tests need real
 // Redis + Cassandra: `npm test` starts them (scripts/test.sh) and passes their
@@ -7,6 +14,7 @@ export default defineConfig({
   test: {
     projects: [
       {
+        resolve,
         test: {
           name: 'unit',
           include: ['server/test/unit/**/*.test.ts', 'client-sdk/test/unit/**/*.test.ts'],
@@ -17,11 +25,13 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: 'integration',
           include: [
             'server/test/contract/**/*.test.ts',
             'server/test/integration/**/*.test.ts',
+            'server/test/deploy/**/*.test.ts',
             'client-sdk/test/integration/**/*.test.ts',
           ],
           globalSetup: ['server/test/helpers/global-setup.ts'],

@@ -10,6 +10,14 @@ npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
 
+echo "== build (contract + server to dist/, what the image runs)"
+npm run --silent build >/dev/null
+export PARLEY_TEST_BUILT=1
+
+echo "== deployment tools (haproxy, promtool, helm; installed when missing)"
+bash scripts/ensure-tools.sh
+export PATH="$(go env GOPATH)/bin:$PATH"
+
 echo "== services (real Cassandra 5.0 + Redis; reused when already running)"
 # CASSANDRA_FAST: the shared test node trades crash safety for speed (tests create and drop
 # keyspaces all the time); durability tests start their own nodes without it.

@@ -319,7 +319,8 @@ export class ParleyClient {
       transports: this.options.transports ?? ['websocket'],
       timeout: this.options.connectTimeoutMs ?? 10_000,
       ...this.options.socketOptions,
-      auth: { token },
+      // `reconnect` lets the server count reconnects apart from first connections (metrics).
+      auth: { token, reconnect: this.everConnected },
       // Reconnection is ours: a fresh token per attempt, and failover across URLs.
       reconnection: false,
       forceNew: true,

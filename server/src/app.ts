@@ -9,6 +9,8 @@ import { createAuth } from './auth/create-auth';
 import { notFoundHandler, problemHandler } from './http/error-handler';
 import { healthRoutes, metricsHandler } from './http/health-routes';
 import { openApiHandler } from './http/openapi';
+import { instrumentFanOut } from './observability/fanout-metrics';
+import { httpLogging } from './observability/http-logging';
 import { createMetrics } from './observability/metrics';
 import type { AppDeps, NodeContext } from './ports/node-context';
 import { registerRealtime } from './realtime/register-realtime';
@@ -33,7 +35,7 @@ export interface ParleyApp {
 /** Builds one node. No module-level state: a test can run three of these in one process. */
 export function createApp(deps: AppDeps): ParleyApp {
   const { config, logger } = deps;
-  const metrics = createMetrics();
+  const metrics = deps.metrics ?? createMetrics();
   let draining = false;
 
   const app = express();
@@ -41,6 +43,7 @@ export function createApp(deps: AppDeps): ParleyApp {
   // A hop count or the proxies' addresses, never "trust everything": req.ip (per-IP login
   // limits) is the address the last trusted proxy saw, which a client cannot forge.
   app.set('trust proxy', config.trustProxy);
+  app.use(httpLogging(logger, metrics));
   app.use(helmet());
   app.use(cors({ origin: originCheck(config.corsOrigins), credentials: true }));
   // inflate: false — compressed bodies are refused (415) instead of decompressed: the size
@@ -84,11 +87,38 @@ export function createApp(deps: AppDeps): ParleyApp {
   app.use('/auth', auth.router);
   const realtime = registerRealtime({ ...context, io, auth });
   deps.engine.attach(io, (reason) => realtime.resyncLocalSockets(reason));
+  instrumentFanOut(io.of('/'), metrics);
   app.use('/admin', adminRoutes({ ...context, io, auth, realtime }));
   app.get('/openapi.json', openApiHandler());
 
   app.use(notFoundHandler);
   app.use(problemHandler(logger));
+
+  let closing: Promise<void> | undefined;
+  /**
+   * Zero-error drain behind a load balancer, in this order: fail /readyz and keep serving
+   * while the LB's health checks notice (DRAIN_LB_DELAY_MS); then move the sockets and
+   * finish in-flight writes; then stop HTTP once the requests it is answering are done.
+   */
+  async function drainNode() {
+    draining = true;
+    metrics.draining.set(1);
+    const deadline = Date.now() + config.drainLbDelayMs + config.drainTimeoutMs;
+    logger.info(
+      { lbDelayMs: config.drainLbDelayMs, timeoutMs: config.drainTimeoutMs },
+      'drain: readiness now fails; serving until the load balancer notices',
+    );
+    if (config.drainLbDelayMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, config.drainLbDelayMs));
+    }
+    await realtime.drain(config.drainTimeoutMs);
+    await closeHttp(http, deadline);
+    await new Promise<void>((resolve) => io.close(() => resolve()));
+    metricsServer?.closeAllConnections();
+    metricsServer?.close();
+    auth.close();
+    logger.info('drain: complete');
+  }
 
   return {
     http,
@@ -108,15 +138,9 @@ export function createApp(deps: AppDeps): ParleyApp {
       const address = metricsServer?.address() as AddressInfo | null | undefined;
       return address ? `http://${config.metrics.host}:${address.port}` : undefined;
     },
-    async close() {
-      if (draining) return;
-      draining = true;
-      await realtime.drain(config.drainTimeoutMs);
-      await new Promise<void>((resolve) => io.close(() => resolve()));
-      http.closeAllConnections();
-      metricsServer?.closeAllConnections();
-      metricsServer?.close();
-      auth.close();
+    close() {
+      closing ??= drainNode();
+      return closing;
     },
   };
 }
@@ -136,4 +160,21 @@ function originCheck(allowed: string[] | undefined) {
     // Requests without Origin (server-to-server, CLI) are not browser requests: CORS does not apply.
     callback(null, origin === undefined || set.has(origin));
   };
+}
+
+/**
+ * Stops accepting connections, lets requests already being answered finish (bounded by the
+ * drain deadline), then closes what is left. Idle keep-alive connections close at once.
+ */
+async function closeHttp(http: HttpServer, deadline: number) {
+  const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+  http.closeIdleConnections();
+  const timer = setTimeout(() => http.closeAllConnections(), Math.max(0, deadline - Date.now()));
+  timer.unref();
+  // Connections that become idle after their response must not hold the close up.
+  const sweep = setInterval(() => http.closeIdleConnections(), 100);
+  sweep.unref();
+  await closed;
+  clearTimeout(timer);
+  clearInterval(sweep);
 }

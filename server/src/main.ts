@@ -1,13 +1,6 @@
-import { createApp } from './app';
-import { createEmbeddedEngine } from './cluster/embedded-engine';
-import { createRedisEngine } from './cluster/redis-engine';
 import { ConfigError, loadConfig } from './config/load-config';
-import { createLogger } from './observability/logger';
-import { createCassandraClient } from './storage/cassandra/cassandra-client';
-import { createCassandraStores } from './storage/cassandra/cassandra-stores';
-import { createMemoryStores } from './storage/memory/memory-stores';
 
-/** The only place that builds real clients from the environment. */
+/** The only place that builds real clients from the environment (via node-main.ts). */
 function readConfig() {
   try {
     return loadConfig(process.env);
@@ -21,48 +14,10 @@ function readConfig() {
 }
 
 const config = readConfig();
-const logger = createLogger(config);
-
-const engine = config.redis
-  ? createRedisEngine(config.redis, logger, config.send)
-  : createEmbeddedEngine(config.send);
-const stores = config.cassandra
-  ? createCassandraStores(createCassandraClient(config.cassandra, config.cassandra.keyspace))
-  : createMemoryStores();
-
-if (config.engine === 'embedded') {
-  const banner = [
-    '*****************************************************************',
-    '* EMBEDDED ENGINE: one node, in-memory stores, in-process fan-out *',
-    '* History, users and tokens are NOT durable: they vanish on exit. *',
-    '* Set REDIS_URL and CASSANDRA_CONTACT_POINTS for a real cluster.  *',
-    '*****************************************************************',
-  ];
-  for (const line of banner) logger.warn(line);
-}
-
-// A promise nobody awaited failed (e.g. a driver call during an outage): log it and keep
-// serving. Every request path has its own handling; this is the last line for the rest.
-process.on('unhandledRejection', (reason) => {
-  logger.error(
-    { err: reason instanceof Error ? reason.message : String(reason) },
-    'unhandled rejection',
-  );
-});
-
-const app = createApp({ config, logger, stores, engine });
-const { url } = await app.listen();
-logger.info({ url, engine: config.engine, node: config.nodeId }, `parley listening on ${url}`);
-
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'draining');
-  await app.close();
-  await Promise.allSettled([engine.close(), stores.close()]);
-  logger.info('stopped');
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+// Tracing patches modules as they are loaded, so it starts before the server's modules are
+// imported; when it is off, none of OpenTelemetry is loaded at all.
+const stopTracing = config.tracing.enabled
+  ? await (await import('./observability/tracing')).startTracing(config)
+  : undefined;
+const { runNode } = await import('./node-main');
+await runNode(config, stopTracing);

@@ -28,6 +28,11 @@ const requireAdmin: RequestHandler = (req: AuthedRequest, _res, next) => {
 const actorOf = (req: AuthedRequest): UserRecord =>
   (req.auth as NonNullable<AuthedRequest['auth']>).user;
 
+/** Moderation is logged at info on the request's own logger, so the line carries its reqId. */
+function moderation(req: AuthedRequest, action: string, details: Record<string, unknown>) {
+  req.log.info({ action, actor: actorOf(req).id, ...details }, `moderation: ${action}`);
+}
+
 /** The /admin router. Every route needs an admin bearer token; see docs/admin-api.md. */
 export function adminRoutes(deps: AdminDeps): Router {
   const service = createAdminService({
@@ -63,9 +68,21 @@ export function adminRoutes(deps: AdminDeps): Router {
     findUsers: ({ req, query }) => service.findUsers(actorOf(req), query.username),
     deleteMessage: ({ req, params }) =>
       service.deleteMessage(actorOf(req), params.roomId, params.seq),
-    banUser: ({ req, params, body }) => service.ban(actorOf(req), params.userId, body.reason),
-    unbanUser: ({ req, params }) => service.unban(actorOf(req), params.userId),
-    kickMember: ({ req, params }) => service.kick(actorOf(req), params.roomId, params.userId),
+    banUser: async ({ req, params, body }) => {
+      const result = await service.ban(actorOf(req), params.userId, body.reason);
+      moderation(req, 'ban', { target: params.userId, reason: body.reason });
+      return result;
+    },
+    unbanUser: async ({ req, params }) => {
+      const result = await service.unban(actorOf(req), params.userId);
+      moderation(req, 'unban', { target: params.userId });
+      return result;
+    },
+    kickMember: async ({ req, params }) => {
+      const result = await service.kick(actorOf(req), params.roomId, params.userId);
+      moderation(req, 'kick', { target: params.userId, roomId: params.roomId });
+      return result;
+    },
     overview: () => overview.collect(),
     audit: ({ query }) => service.auditEntries(query.limit),
   };

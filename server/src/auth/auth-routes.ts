@@ -35,7 +35,10 @@ export function authRoutes(service: AuthService): Router {
   });
   router.post('/login', async (req, res) => {
     const { username, password } = parseOrThrow(credentialsSchema, req.body);
-    res.json(await service.login(username, password, ipOf(req)));
+    const tokens = await service.login(username, password, ipOf(req));
+    // Ties this request id to the user, whose socket lines carry the same userId.
+    req.log.info({ userId: tokens.user.id }, 'login succeeded');
+    res.json(tokens);
   });
   router.post('/refresh', async (req, res) => {
     const { refreshToken } = parseOrThrow(refreshRequestSchema, req.body);

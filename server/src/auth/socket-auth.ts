@@ -54,6 +54,16 @@ export function installSocketAuth(
     } catch (err) {
       const { body, internal } = toErrorBody(err);
       if (internal) logger.error({ err }, 'socket handshake failed unexpectedly');
+      else {
+        logger.info(
+          {
+            code: body.code,
+            reqId: socket.handshake.headers['x-request-id'],
+            ip: socket.handshake.address,
+          },
+          'socket auth failed',
+        );
+      }
       next(handshakeError(body.code, body.message));
     }
   });

@@ -2,7 +2,9 @@ import type { EventEmitter } from 'node:events';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Config } from '../config/load-config';
+import { instrumentRedis } from '../observability/driver-metrics';
 import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
 import { createRedisPresence } from '../presence/redis-presence';
 import type { Engine, SendTimings } from './engine';
 import { SEND_TIMING_DEFAULTS } from './engine';
@@ -17,11 +19,14 @@ export function createRedisEngine(
   config: RedisConfig,
   logger: Logger,
   sendTimings: SendTimings = SEND_TIMING_DEFAULTS,
+  /** When given, command latency and errors are recorded (observability/driver-metrics.ts). */
+  metrics?: Metrics,
 ): Engine {
   const prefix = config.keyPrefix;
   const keys = redisKeys(prefix);
   const options = { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: false };
   const cmd = openRedis(config, options);
+  if (metrics) instrumentRedis(cmd, 'command', metrics);
   // Pub/sub needs connections of its own. The subscriber reconnects forever; the
   // publisher gives up on a publish quickly, because the adapter fires publishes without
   // awaiting them and a late rejection would be unhandled (see swallowPublishErrors).

@@ -1,4 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseAddressMap, sharedNativePort } from './contact-points';
@@ -99,6 +100,19 @@ const envSchema = z.object({
   PRESENCE_TTL_SECONDS: positiveInt.max(300).default(30),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   DRAIN_TIMEOUT_MS: positiveInt.default(10_000),
+  /** How long a draining node keeps serving with /readyz failing, so load balancers notice first. */
+  DRAIN_LB_DELAY_MS: z.coerce.number().int().min(0).max(120_000).optional(),
+
+  // OpenTelemetry's standard variables. We read only those that decide whether tracing is
+  // on; the SDK reads the rest (OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER...) itself.
+  OTEL_SDK_DISABLED: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  OTEL_TRACES_EXPORTER: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('parley'),
 
   // The send path (docs/architecture.md, "The send path").
   SEND_DEDUPE_WINDOW_SECONDS: positiveInt.min(60).max(86_400).default(600),
@@ -168,6 +182,10 @@ export interface Config {
   /** How long a user whose last socket closed still counts as online (absorbs reconnects). */
   presenceGraceMs: number;
   drainTimeoutMs: number;
+  /** Serve on with /readyz at 503 this long before moving clients (the LB's notice time). */
+  drainLbDelayMs: number;
+  /** Off unless an OTEL exporter or endpoint is configured (and OTEL_SDK_DISABLED is not set). */
+  tracing: { enabled: boolean; serviceName: string };
   send: {
     /** How long a retry is deduplicated from Redis alone (the binding's TTL). */
     dedupeWindowSeconds: number;
@@ -194,7 +212,9 @@ export function loadConfig(
   // Empty strings mean "unset", as in most .env tooling.
   const env = Object.fromEntries(
     Object.entries(source).filter(([, v]) => v !== undefined && v !== ''),
-  );
+  ) as Record<string, string>;
+  const fileProblems = readSecretFiles(env);
+  if (fileProblems.length > 0) throw new ConfigError(fileProblems);
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
@@ -333,12 +353,45 @@ export function loadConfig(
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     presenceGraceMs: e.PRESENCE_GRACE_MS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    // Production sits behind a load balancer; a development node or a test stops at once.
+    drainLbDelayMs: e.DRAIN_LB_DELAY_MS ?? (e.NODE_ENV === 'production' ? 5_000 : 0),
+    tracing: {
+      enabled:
+        !e.OTEL_SDK_DISABLED &&
+        (Boolean(e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) ||
+          (e.OTEL_TRACES_EXPORTER !== undefined && e.OTEL_TRACES_EXPORTER !== 'none')),
+      serviceName: e.OTEL_SERVICE_NAME,
+    },
     send: {
       dedupeWindowSeconds: e.SEND_DEDUPE_WINDOW_SECONDS,
       settleTimeoutMs: e.SEND_SETTLE_TIMEOUT_MS,
       reseedQuietMs: e.SEND_RESEED_QUIET_MS,
     },
   };
+}
+
+/** Settings that may come from a file instead (Docker and Kubernetes secrets): NAME_FILE. */
+const SECRET_SETTINGS = [
+  'JWT_PRIVATE_KEY',
+  'JWT_PREVIOUS_PUBLIC_KEYS',
+  'REDIS_URL',
+  'CASSANDRA_USERNAME',
+  'CASSANDRA_PASSWORD',
+] as const;
+
+/** Fills NAME from the file NAME_FILE points at; the variable itself wins when both are set. */
+function readSecretFiles(env: Record<string, string>): string[] {
+  const problems: string[] = [];
+  for (const name of SECRET_SETTINGS) {
+    const file = env[`${name}_FILE`];
+    if (!file || env[name] !== undefined) continue;
+    try {
+      env[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch {
+      problems.push(`${name}_FILE: cannot read ${file}`);
+    }
+  }
+  return problems;
 }
 
 /**

@@ -8,7 +8,8 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const translated = translateExpressError(err);
     const { body, internal } = toErrorBody(translated);
-    if (internal) logger.error({ err, path: req.path }, 'unhandled REST error');
+    // req.log (pino-http) carries the request id; a request that never reached it has none.
+    if (internal) (req.log ?? logger).error({ err, path: req.path }, 'unhandled REST error');
     const status = httpStatusOf[body.code];
     if (body.retryAfterMs !== undefined)
       res.setHeader('Retry-After', Math.ceil(body.retryAfterMs / 1000));

@@ -11,6 +11,8 @@ export interface AppDeps {
   logger: Logger;
   stores: Stores;
   engine: Engine;
+  /** main.ts passes the registry its drivers already report to; tests get a fresh one. */
+  metrics?: Metrics;
 }
 
 /** What every capability of a running node may use: the app's deps plus its live parts. */

@@ -269,6 +269,9 @@ export function createPresenceService(deps: PresenceServiceDeps) {
      * online for the grace period (clients reconnect elsewhere) and a sweeper removes the
      * rest; alone, we remove our entries ourselves.
      */
+    /** Users this node counts as present (their sockets here, or within the grace period). */
+    localUserCount: () => local.size,
+
     async close() {
       if (closed) return;
       closed = true;

@@ -47,8 +47,8 @@ export function handleRequest<E extends RequestEvent>(
   const { socket, logger, metrics } = ctx;
   const schema = requestSchemas[event];
   const listener = (...args: unknown[]) => {
-    const { payload, reply } = splitArgs(args);
-    if (!reply) {
+    const { payload, reply: ack } = splitArgs(args);
+    if (!ack) {
       socket.emit('error:raised', {
         code: 'VALIDATION',
         message: `${event} needs an acknowledgement callback`,
@@ -56,6 +56,17 @@ export function handleRequest<E extends RequestEvent>(
       });
       return;
     }
+    const started = performance.now();
+    const reply = (response: Parameters<Reply>[0]) => {
+      const outcome = response.ok ? 'ok' : response.error.code;
+      const seconds = (performance.now() - started) / 1000;
+      metrics.socketRequests.inc({ event, outcome });
+      metrics.socketRequestLatency.observe({ event }, seconds);
+      // The hot path: per-request lines only at debug.
+      logger.debug({ event, outcome, ms: Math.round(seconds * 1000) }, 'socket request');
+      ack(response);
+    };
+    if (event === 'history:fetch') metrics.catchUpReads.inc();
     const work = (async () => handler(parseOrThrow(schema, payload) as RequestPayloadOf<E>))();
     void (ctx.track ? ctx.track(work) : work).then(
       (data) => reply({ ok: true, data }),

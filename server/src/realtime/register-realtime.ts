@@ -34,6 +34,7 @@ export function registerRealtime(deps: RealtimeDeps) {
   const rooms = createRoomService(deps);
   const messages = createMessageService(deps);
   const presence = createPresenceService({ ...deps, rooms });
+  metrics.sources.localUsers = () => presence.localUserCount();
   // Cluster-wide (Redis in a cluster), so a user's second tab or node shares the budget.
   const typingLimiter = deps.engine.createRateLimiter({
     keyPrefix: 'typing',
@@ -79,11 +80,29 @@ export function registerRealtime(deps: RealtimeDeps) {
       socket.disconnect(true);
       return;
     }
+    // Every line about this socket carries its connection id (and the user).
+    const log = logger.child({ conn: socket.id, userId: socket.data.userId });
+    const reconnect = (socket.handshake.auth as { reconnect?: unknown }).reconnect === true;
+    const openedAt = Date.now();
     metrics.connections.inc();
-    socket.on('disconnect', () => metrics.connections.dec());
+    metrics.connects.inc({ kind: reconnect ? 'reconnect' : 'first' });
+    log.info(
+      {
+        reqId: socket.handshake.headers['x-request-id'],
+        ip: socket.handshake.address,
+        transport: socket.conn.transport.name,
+        reconnect,
+      },
+      'socket connected',
+    );
+    socket.on('disconnect', (reason) => {
+      metrics.connections.dec();
+      metrics.disconnects.inc({ reason });
+      log.info({ reason, ms: Date.now() - openedAt }, 'socket disconnected');
+    });
     answerUnknownEvents({ socket, metrics });
     registerChatHandlers(socket, {
-      logger,
+      logger: log,
       metrics,
       rooms,
       messages,
@@ -91,7 +110,7 @@ export function registerRealtime(deps: RealtimeDeps) {
       typingLimiter,
       authzRecheckMs: deps.config.authzRecheckMs,
     });
-    registerPresenceHandlers(socket, { logger, metrics, presence });
+    registerPresenceHandlers(socket, { logger: log, metrics, presence });
     if (roomsNotLoaded.has(socket)) {
       socket.emit('sync:required', { reason: 'room membership could not be loaded' });
     }
@@ -110,14 +129,41 @@ export function registerRealtime(deps: RealtimeDeps) {
           .then(() => socket.emit('sync:required', { reason }));
       }
     },
+    /**
+     * Tells our clients to move, finishes the writes in flight and closes the sockets so
+     * that clients reconnect (through the load balancer, to another node).
+     */
     async drain(timeoutMs: number) {
       draining = true;
+      const deadline = Date.now() + timeoutMs;
+      logger.info(
+        { sockets: io.of('/').sockets.size, inFlight: inFlight.size },
+        'drain: telling clients to move',
+      );
       io.local.emit('server:draining', { reconnectInMs: 0 });
-      const deadline = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
-      await Promise.race([Promise.allSettled([...inFlight]), deadline]);
-      io.local.disconnectSockets(true);
+      await settle(inFlight, deadline);
+      // Close the transport rather than `socket.disconnect()`: a standard socket.io-client
+      // sees "transport close" and reconnects by itself, while "io server disconnect"
+      // would leave it disconnected for good.
+      for (const socket of io.of('/').sockets.values()) socket.conn.close();
+      // Requests that arrived just before the close: their acks are lost, but the write
+      // must still finish before storage closes (the SDK's retry then finds it done).
+      await settle(inFlight, deadline);
       await presence.close();
+      logger.info({ unfinished: inFlight.size }, 'drain: sockets closed, presence handed over');
     },
   };
 }
 export type Realtime = ReturnType<typeof registerRealtime>;
+
+/** Waits until no tracked work is left (new work may join while we wait), or the deadline. */
+async function settle(inFlight: Set<Promise<unknown>>, deadline: number) {
+  while (inFlight.size > 0 && Date.now() < deadline) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((resolve) => {
+      timer = setTimeout(resolve, deadline - Date.now());
+    });
+    await Promise.race([Promise.allSettled([...inFlight]), timeout]);
+    clearTimeout(timer);
+  }
+}

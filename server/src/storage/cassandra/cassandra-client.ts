@@ -45,7 +45,12 @@ class MappedAddressTranslator extends TranslatorBase {
  *   to the next node, so a frozen coordinator costs about a second, not a timeout.
  *   Non-idempotent queries are never speculated or retried by the driver.
  */
-export function createCassandraClient(config: CassandraConfig, keyspace?: string): CassandraClient {
+export function createCassandraClient(
+  config: CassandraConfig,
+  keyspace?: string,
+  /** Per-request hook (observability/driver-metrics.ts) for a node's latency and error metrics. */
+  requestTracker?: cassandra.tracker.RequestTracker,
+): CassandraClient {
   const port = config.port ?? sharedNativePort(config.contactPoints);
   if (port === undefined && !config.addressMap) {
     throw new Error(
@@ -53,6 +58,8 @@ export function createCassandraClient(config: CassandraConfig, keyspace?: string
     );
   }
   return new cassandra.Client({
+    // The driver refuses an explicit undefined here.
+    ...(requestTracker ? { requestTracker } : {}),
     contactPoints: config.contactPoints,
     localDataCenter: config.localDataCenter,
     keyspace,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,10 +8,20 @@ import { type CassandraClient, createCassandraClient, prepared } from './cassand
 
 type CassandraConfig = NonNullable<Config['cassandra']>;
 
-export const MIGRATIONS_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../../cassandra/migrations',
-);
+/**
+ * `cassandra/migrations` in the nearest folder above this module that has one: the same
+ * answer from the TypeScript source (server/src/storage/cassandra) and from the bundled
+ * build (server/dist), in a checkout and in the image.
+ */
+export const MIGRATIONS_DIR = findUp(path.dirname(fileURLToPath(import.meta.url)));
+
+function findUp(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'cassandra', 'migrations');
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return path.resolve(from, '../../../../cassandra/migrations');
+  }
+}
 
 export interface Migration {
   version: string;
