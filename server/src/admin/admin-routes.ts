@@ -56,12 +56,17 @@ export function adminRoutes(deps: AdminDeps): Router {
     userMessages: ({ req, params, query }) =>
       service.userHistory(actorOf(req), params.userId, query),
     user: ({ req, params }) => service.user(actorOf(req), params.userId),
-    findUsers: ({ req, query }) => service.findUsers(actorOf(req), query.username),
-    deleteMessage: ({ req, params }) =>
-      service.deleteMessage(actorOf(req), params.roomId, params.seq),
+    findUsers: ({ req, query: { username, ...listing } }) =>
+      username !== undefined
+        ? service.findUsers(actorOf(req), username)
+        : service.searchUsers(listing),
+    listRooms: ({ query }) => service.searchRooms(query),
+    deleteMessage: ({ req, params, body }) =>
+      service.deleteMessage(actorOf(req), params.roomId, params.seq, body.reason),
     banUser: ({ req, params, body }) => service.ban(actorOf(req), params.userId, body.reason),
     unbanUser: ({ req, params }) => service.unban(actorOf(req), params.userId),
-    kickMember: ({ req, params }) => service.kick(actorOf(req), params.roomId, params.userId),
+    kickMember: ({ req, params, body }) =>
+      service.kick(actorOf(req), params.roomId, params.userId, body.reason),
     overview: () => overview.collect(),
     audit: ({ query }) => service.auditEntries(query.limit),
   };

@@ -110,6 +110,18 @@ class CassandraUserStore implements UserStore {
       idempotent,
     );
   }
+  async scanUsers(afterId: string | undefined, limit: number) {
+    // Token order: the partitioner's, stable across pages; each page reads `limit` rows.
+    const rs =
+      afterId === undefined
+        ? await this.db.execute('SELECT * FROM users LIMIT ?', [limit], prepared)
+        : await this.db.execute(
+            'SELECT * FROM users WHERE token(user_id) > token(?) LIMIT ?',
+            [afterId, limit],
+            prepared,
+          );
+    return rs.rows.map(toUser);
+  }
   async recordLastSeen(id: string, at: Date) {
     await this.db.execute(
       'UPDATE users SET last_seen_at = ? WHERE user_id = ?',
@@ -117,6 +129,16 @@ class CassandraUserStore implements UserStore {
       idempotent,
     );
   }
+}
+
+function toRoom(row: Row): Room {
+  return {
+    id: str(row.get('room_id')),
+    kind: str(row.get('kind')) as Room['kind'],
+    name: str(row.get('name')),
+    createdBy: str(row.get('created_by')),
+    createdAt: toIso(row.get('created_at')) ?? new Date(0).toISOString(),
+  };
 }
 
 function toUser(row: Row): UserRecord {
@@ -201,18 +223,23 @@ class CassandraRoomStore implements RoomStore {
       members.map((m) => this.addMember(room.id, m.userId, m.role, new Date(room.createdAt))),
     );
   }
+  async scanRooms(afterId: string | undefined, limit: number) {
+    const rs =
+      afterId === undefined
+        ? await this.db.execute('SELECT * FROM rooms LIMIT ?', [limit], prepared)
+        : await this.db.execute(
+            'SELECT * FROM rooms WHERE token(room_id) > token(?) LIMIT ?',
+            [afterId, limit],
+            prepared,
+          );
+    return rs.rows.map(toRoom);
+  }
   async findRoom(roomId: string) {
     const row = (
       await this.db.execute('SELECT * FROM rooms WHERE room_id = ?', [roomId], prepared)
     ).first();
     if (!row) return undefined;
-    return {
-      id: str(row.get('room_id')),
-      kind: str(row.get('kind')) as Room['kind'],
-      name: str(row.get('name')),
-      createdBy: str(row.get('created_by')),
-      createdAt: toIso(row.get('created_at')) ?? new Date(0).toISOString(),
-    };
+    return toRoom(row);
   }
   async findOrCreateDirectRoom(room: Room, userA: string, userB: string) {
     const [low, high] = [userA, userB].sort() as [string, string];
