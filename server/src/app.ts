@@ -21,6 +21,7 @@ import type { Logger } from './observability/logger';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { registerRealtime } from './realtime/register-realtime';
 import type { Stores } from './storage/types';
+import { usersRoutes } from './users/users-routes';
 
 export type ParleyServer = Server<
   ClientToServerEvents,
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps): ParleyApp {
     healthRoutes({ engine: deps.engine, stores: deps.stores, metrics, isDraining: () => draining }),
   );
   app.use('/auth', auth.router);
+  app.use(usersRoutes({ auth: auth.service, stores: deps.stores }));
   const realtime = registerRealtime({ ...deps, io, metrics, auth });
   deps.engine.attach(io, (reason) => realtime.resyncLocalSockets(reason));
   app.use('/admin', adminRoutes({ ...deps, io, metrics, auth, realtime }));

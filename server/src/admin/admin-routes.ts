@@ -9,6 +9,7 @@ import type { UserRecord } from '../storage/types';
 import { type AdminApi, adminApi } from './admin-api';
 import { createAdminService } from './admin-service';
 import { createClusterOverview } from './cluster-overview';
+import { installLiveMetrics } from './live-metrics';
 
 export interface AdminDeps extends NodeContext {
   auth: Auth;
@@ -37,6 +38,14 @@ export function adminRoutes(deps: AdminDeps): Router {
     io: deps.io,
     engine: deps.engine,
     metrics: deps.metrics,
+    nodeId: deps.config.nodeId,
+  });
+
+  installLiveMetrics({
+    io: deps.io,
+    engine: deps.engine,
+    metrics: deps.metrics,
+    auth: deps.auth.service,
     nodeId: deps.config.nodeId,
   });
 
