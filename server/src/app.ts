@@ -22,6 +22,7 @@ import { createMetrics, type Metrics } from './observability/metrics';
 import { registerRealtime } from './realtime/register-realtime';
 import type { Stores } from './storage/types';
 import { usersRoutes } from './users/users-routes';
+import { webApp } from './web/web-app';
 
 export type ParleyServer = Server<
   ClientToServerEvents,
@@ -62,7 +63,9 @@ export function createApp(deps: AppDeps): ParleyApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  app.use(helmet());
+  // No upgrade-insecure-requests: a node on plain http (local, behind a TLS-terminating LB)
+  // must still load its own web app's assets.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(cors({ origin: originCheck(config.corsOrigins), credentials: true }));
   app.use(express.json({ limit: config.limits.maxHttpBodyBytes }));
 
@@ -82,6 +85,7 @@ export function createApp(deps: AppDeps): ParleyApp {
   app.use(usersRoutes({ auth: auth.service, stores: deps.stores }));
   const realtime = registerRealtime({ ...deps, io, metrics, auth });
   deps.engine.attach(io, (reason) => realtime.resyncLocalSockets(reason));
+  app.use(webApp(config.webDir).router);
   app.use('/admin', adminRoutes({ ...deps, io, metrics, auth, realtime }));
   app.get('/openapi.json', openApiHandler());
 

@@ -70,6 +70,12 @@ const envSchema = z.object({
   PRESENCE_TTL_SECONDS: positiveInt.max(300).default(30),
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   DRAIN_TIMEOUT_MS: positiveInt.default(10_000),
+
+  /** An admin account made (or promoted) at boot; see docs/configuration.md. */
+  PARLEY_ADMIN_USERNAME: z.string().min(1).max(64).optional(),
+  PARLEY_ADMIN_PASSWORD: z.string().min(1).max(256).optional(),
+  /** The built web app (chat + admin console); default: the repository's web/dist. */
+  WEB_DIR: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -115,6 +121,13 @@ export interface Config {
   /** How long a user whose last socket closed still counts as online (absorbs reconnects). */
   presenceGraceMs: number;
   drainTimeoutMs: number;
+  /**
+   * Boot-time admin. On the embedded engine a node always makes one (a generated one-time
+   * password when none is given); a cluster node only when both are set.
+   */
+  admin: { username?: string; password?: string };
+  /** Where the built web app lives; undefined = the repository's web/dist. */
+  webDir?: string;
 }
 
 export class ConfigError extends Error {
@@ -226,6 +239,8 @@ export function loadConfig(
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     presenceGraceMs: e.PRESENCE_GRACE_MS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    admin: { username: e.PARLEY_ADMIN_USERNAME, password: e.PARLEY_ADMIN_PASSWORD },
+    webDir: e.WEB_DIR,
   };
 }
 
