@@ -52,7 +52,9 @@ export function createRoomService(deps: { stores: Stores; io: ParleyServer }) {
       const joinedAt = new Date();
       await stores.rooms.addMember(room.id, userId, 'member', joinedAt);
       attachUserSockets(userId, room.id);
-      io.to(roomChannel(room.id)).emit('member:joined', {
+      // Also to the invitee directly: on another node, the channel join above may land
+      // after this broadcast, and the invitee would not learn about the room.
+      io.to([roomChannel(room.id), userRoom(userId)]).emit('member:joined', {
         roomId: room.id,
         userId,
         role: 'member',
