@@ -63,7 +63,7 @@ export function Dashboard(props: { client: ParleyClient }) {
 
   const totals = latest?.totals;
   return (
-    <section aria-label="Cluster dashboard">
+    <section aria-label="Cluster dashboard" data-snapshots={series.t.length}>
       {error && (
         <p class="banner bad" role="alert">
           Live feed: {error}

@@ -3,6 +3,8 @@ import type { ChatStore } from './chat-store';
 
 const TYPING_REPEAT_MS = 3_000;
 const TYPING_IDLE_MS = 4_000;
+/** The server takes one typing update per second; a faster one is refused. */
+const TYPING_MIN_GAP_MS = 1_100;
 
 /** Enter sends, Shift+Enter adds a line. Sends go through the SDK's outbox even offline. */
 export function Composer(props: { store: ChatStore; roomId: string }) {
@@ -10,6 +12,7 @@ export function Composer(props: { store: ChatStore; roomId: string }) {
   const [text, setText] = useState('');
   const field = useRef<HTMLTextAreaElement>(null);
   const typingSent = useRef(0);
+  const lastEmit = useRef(0);
   const idle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   useEffect(() => field.current?.focus(), [roomId]);
@@ -17,6 +20,8 @@ export function Composer(props: { store: ChatStore; roomId: string }) {
 
   function setTyping(typing: boolean) {
     if (!store.client.connected) return; // typing is ephemeral: never queue it
+    if (Date.now() - lastEmit.current < TYPING_MIN_GAP_MS) return;
+    lastEmit.current = Date.now();
     typingSent.current = typing ? Date.now() : 0;
     store.client
       .room(roomId)
@@ -36,8 +41,9 @@ export function Composer(props: { store: ChatStore; roomId: string }) {
     if (!body) return;
     store.send(roomId, body);
     setText('');
+    // No "stopped typing" event: the message itself clears the indicator for everyone.
     clearTimeout(idle.current);
-    if (typingSent.current) setTyping(false);
+    typingSent.current = 0;
   }
 
   return (

@@ -12,7 +12,7 @@ export function RoomList(props: { store: ChatStore }) {
 
   return (
     <nav class="rooms" aria-label="Rooms">
-      <h2 class="visually-hidden">Rooms</h2>
+      <h2 class="side-title">Rooms</h2>
       <ul class="room-list">
         {rooms.map((room) => {
           const peer =

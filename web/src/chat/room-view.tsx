@@ -67,9 +67,7 @@ export function RoomView(props: { store: ChatStore; room: RoomSummary }) {
             <li key={p.clientMsgId} class="message mine pending" data-testid="pending-message">
               <div class="meta">
                 <strong>{store.nameOf(store.myId ?? '')}</strong>
-                <span class="receipt" aria-label="waiting to send">
-                  ⏳ Pending
-                </span>
+                <span class="receipt">Pending…</span>
               </div>
               <div class="body">{p.body}</div>
             </li>
