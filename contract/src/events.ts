@@ -13,7 +13,10 @@ export interface ClientToServerEvents {
   'room:members': Req<{ roomId: string }, RoomMember[]>;
   'room:list': Req<Record<string, never>, RoomSummary[]>;
   'dm:open': Req<{ userId: string }, Room>;
-  'message:send': Req<{ roomId: string; clientMsgId: string; body: string }, Message>;
+  'message:send': Req<
+    { roomId: string; clientMsgId: string; body: string; attempt?: number },
+    Message
+  >;
   'message:edit': Req<{ roomId: string; seq: number; body: string }, Message>;
   'message:delete': Req<{ roomId: string; seq: number }, Message>;
   'history:fetch': Req<
@@ -37,6 +40,14 @@ export interface ServerToClientEvents {
   'presence:changed': (presence: Presence) => void;
   'member:joined': (member: RoomMember) => void;
   'member:left': (member: { roomId: string; userId: string }) => void;
+  /**
+   * On the user's own channel (every socket of the user, every node): the user was added
+   * to a room (created with them, invited, DM opened). The summary's `lastSeq` is the
+   * position to start the room's ordered feed from.
+   */
+  'room:added': (summary: RoomSummary) => void;
+  /** On the user's own channel: the user is no longer a member (left, kicked, banned). */
+  'room:removed': (info: { roomId: string; reason: 'left' | 'kicked' | 'banned' }) => void;
   /** Pub/sub may have lost events: fetch history after your last position for every room. */
   'sync:required': (info: { reason: string }) => void;
   'auth:expired': (info: { graceMs: number }) => void;

@@ -54,7 +54,16 @@ export const dmOpenSchema = z.object({ userId }).strict();
 
 export const messageBody = z.string().min(1).max(limits.messageBodyMaxChars);
 export const messageSendSchema = z
-  .object({ roomId, clientMsgId: uuid, body: messageBody })
+  .object({
+    roomId,
+    clientMsgId: uuid,
+    body: messageBody,
+    /**
+     * 1 for the first attempt of this clientMsgId, 2+ for retries. Absent = unknown
+     * (treated like a retry: the server takes its safe, slower path).
+     */
+    attempt: z.number().int().min(1).max(1_000_000).optional(),
+  })
   .strict();
 export const messageEditSchema = z.object({ roomId, seq, body: messageBody }).strict();
 export const messageDeleteSchema = z.object({ roomId, seq }).strict();

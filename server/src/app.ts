@@ -1,48 +1,24 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type {
-  ClientToServerEvents,
-  InterServerEvents,
-  ServerToClientEvents,
-  SocketData,
-} from '@parley/contract';
 import cors from 'cors';
 import express from 'express';
 import helmet from 'helmet';
 import { Server } from 'socket.io';
 import { adminRoutes } from './admin/admin-routes';
 import { createAuth } from './auth/create-auth';
-import type { Engine } from './cluster/engine';
-import type { Config } from './config/load-config';
 import { notFoundHandler, problemHandler } from './http/error-handler';
 import { healthRoutes } from './http/health-routes';
 import { openApiHandler } from './http/openapi';
-import type { Logger } from './observability/logger';
-import { createMetrics, type Metrics } from './observability/metrics';
+import { createMetrics } from './observability/metrics';
+import type { AppDeps, NodeContext } from './ports/node-context';
 import { registerRealtime } from './realtime/register-realtime';
-import type { Stores } from './storage/types';
+import { createSocketIoFanout } from './realtime/socket-io-fanout';
+import type { ParleyServer } from './realtime/socket-types';
 import { usersRoutes } from './users/users-routes';
 import { webApp } from './web/web-app';
 
-export type ParleyServer = Server<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  InterServerEvents,
-  SocketData
->;
-
-export interface AppDeps {
-  config: Config;
-  logger: Logger;
-  stores: Stores;
-  engine: Engine;
-}
-
-/** What every capability of a running node may use: the app's deps plus its live parts. */
-export interface NodeContext extends AppDeps {
-  io: ParleyServer;
-  metrics: Metrics;
-}
+export type { AppDeps, NodeContext } from './ports/node-context';
+export type { ParleyServer } from './realtime/socket-types';
 
 export interface ParleyApp {
   http: HttpServer;
@@ -77,16 +53,17 @@ export function createApp(deps: AppDeps): ParleyApp {
     connectionStateRecovery: undefined,
   });
 
-  const auth = createAuth({ ...deps, io });
+  const context: NodeContext = { ...deps, metrics, fanout: createSocketIoFanout(io) };
+  const auth = createAuth(context, io);
   app.use(
     healthRoutes({ engine: deps.engine, stores: deps.stores, metrics, isDraining: () => draining }),
   );
   app.use('/auth', auth.router);
   app.use(usersRoutes({ auth: auth.service, stores: deps.stores }));
-  const realtime = registerRealtime({ ...deps, io, metrics, auth });
+  const realtime = registerRealtime({ ...context, io, auth });
   deps.engine.attach(io, (reason) => realtime.resyncLocalSockets(reason));
   app.use(webApp(config.webDir).router);
-  app.use('/admin', adminRoutes({ ...deps, io, metrics, auth, realtime }));
+  app.use('/admin', adminRoutes({ ...context, io, auth, realtime }));
   app.get('/openapi.json', openApiHandler());
 
   app.use(notFoundHandler);

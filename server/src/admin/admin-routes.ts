@@ -1,10 +1,11 @@
-import type { NodeContext } from '../app';
 import { type RequestHandler, Router } from 'express';
 import { type AuthedRequest, requireAuth } from '../auth/auth-routes';
 import type { Auth } from '../auth/create-auth';
 import { AppError } from '../errors';
 import { type ApiRoute, mountRoute, type RouteHandler } from '../http/api-route';
+import type { NodeContext } from '../ports/node-context';
 import type { Realtime } from '../realtime/register-realtime';
+import type { ParleyServer } from '../realtime/socket-types';
 import type { UserRecord } from '../storage/types';
 import { type AdminApi, adminApi } from './admin-api';
 import { createAdminService } from './admin-service';
@@ -12,6 +13,8 @@ import { createClusterOverview } from './cluster-overview';
 import { installLiveMetrics } from './live-metrics';
 
 export interface AdminDeps extends NodeContext {
+  /** For the node's own socket statistics and the cluster overview request. */
+  io: ParleyServer;
   auth: Auth;
   realtime: Pick<Realtime, 'messages'>;
 }
@@ -30,7 +33,7 @@ const actorOf = (req: AuthedRequest): UserRecord =>
 export function adminRoutes(deps: AdminDeps): Router {
   const service = createAdminService({
     stores: deps.stores,
-    io: deps.io,
+    fanout: deps.fanout,
     messages: deps.realtime.messages,
     logger: deps.logger,
   });

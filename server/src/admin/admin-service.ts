@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@parley/contract';
 import type { Response } from 'express';
-import type { ParleyServer } from '../app';
 import { toPublicUser } from '../auth/auth-service';
-import { userRoom } from '../auth/socket-auth';
 import { AppError } from '../errors';
 import type { MessageService } from '../messages/message-service';
 import type { Logger } from '../observability/logger';
-import { roomChannel } from '../realtime/socket-types';
+import type { Fanout } from '../ports/fanout';
 import type { Stores, UserMessagePosition, UserRecord } from '../storage/types';
 import {
   type ExportQuery,
@@ -110,11 +108,11 @@ async function scanHistory<P>(walk: {
 
 export function createAdminService(deps: {
   stores: Stores;
-  io: ParleyServer;
+  fanout: Fanout;
   messages: MessageService;
   logger: Logger;
 }) {
-  const { stores, io, logger } = deps;
+  const { stores, fanout, logger } = deps;
 
   /**
    * Written before the action or the read it describes: when the audit log cannot be
@@ -331,7 +329,7 @@ export function createAdminService(deps: {
       if (!user.bannedAt) await stores.users.setUserBanned(userId, bannedAt);
       // Through the adapter: the user's sockets on every node. New handshakes, logins,
       // refreshes and REST calls are refused because the ban is stored first.
-      io.in(userRoom(userId)).disconnectSockets(true);
+      fanout.disconnectUser(userId);
       return { userId, bannedAt: bannedAt.toISOString() };
     },
 
@@ -350,9 +348,10 @@ export function createAdminService(deps: {
         throw new AppError('CONFLICT', 'direct rooms keep both members; ban the user instead');
       await audit(actor, 'room.kick', 'room', roomId, { userId, ...(reason ? { reason } : {}) });
       await stores.rooms.removeMember(roomId, userId);
-      io.in(userRoom(userId)).socketsLeave(roomChannel(roomId));
-      // The kicked user's sockets have left the channel: address them directly too.
-      io.to([roomChannel(roomId), userRoom(userId)]).emit('member:left', { roomId, userId });
+      fanout.unsubscribeUser(userId, roomId);
+      fanout.toRooms([roomId], 'member:left', { roomId, userId });
+      // The kicked user's sockets have left the room's channel: address them directly too.
+      fanout.toUser(userId, 'member:left', { roomId, userId });
       return { roomId, userId };
     },
 

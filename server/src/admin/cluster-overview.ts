@@ -1,5 +1,5 @@
 import type { NodeOverviewReport } from '@parley/contract';
-import type { ParleyServer } from '../app';
+import type { ParleyServer } from '../realtime/socket-types';
 import type { Engine } from '../cluster/engine';
 import type { Metrics } from '../observability/metrics';
 

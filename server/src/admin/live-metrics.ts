@@ -3,7 +3,7 @@ import {
   type LiveMetricsSnapshot,
   type NodeLiveMetrics,
 } from '@parley/contract';
-import type { ParleyServer } from '../app';
+import type { ParleyServer } from '../realtime/socket-types';
 import type { AuthService } from '../auth/auth-service';
 import type { Engine } from '../cluster/engine';
 import { AppError, toErrorBody } from '../errors';

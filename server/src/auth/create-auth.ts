@@ -1,23 +1,15 @@
-import type { ParleyServer } from '../app';
-import type { Engine } from '../cluster/engine';
-import type { Config } from '../config/load-config';
-import type { Logger } from '../observability/logger';
-import type { Stores } from '../storage/types';
+import type { NodeContext } from '../ports/node-context';
+import type { ParleyServer } from '../realtime/socket-types';
 import { authRoutes } from './auth-routes';
 import { createAuthService } from './auth-service';
 import { createLoginThrottle } from './login-throttle';
 import { createPasswordHasher } from './password-hasher';
-import { installSocketAuth, sessionRoom } from './socket-auth';
+import { installSocketAuth } from './socket-auth';
 import { createTokenService } from './token-service';
 
-export function createAuth(deps: {
-  config: Config;
-  logger: Logger;
-  stores: Stores;
-  engine: Engine;
-  io: ParleyServer;
-}) {
-  const { config, io } = deps;
+/** `io` is the transport the socket handshake runs on; everything else goes through the ports. */
+export function createAuth(deps: NodeContext, io: ParleyServer) {
+  const { config, fanout } = deps;
   const tokens = createTokenService(config.jwt, { allowEphemeralKey: config.env !== 'production' });
   const service = createAuthService({
     ...deps,
@@ -25,7 +17,7 @@ export function createAuth(deps: {
     tokens,
     throttle: createLoginThrottle(deps.engine, config.limits),
     // Through the adapter, so the session's sockets on every node are closed.
-    endSession: (sessionId) => io.in(sessionRoom(sessionId)).disconnectSockets(true),
+    endSession: (sessionId) => fanout.disconnectSession(sessionId),
   });
   installSocketAuth(io, service, {
     graceMs: config.jwt.expiryGraceMs,

@@ -1,13 +1,13 @@
 import { authRefreshSchema, type ErrorCode } from '@parley/contract';
-import type { ParleyServer } from '../app';
 import { AppError, parseOrThrow, toErrorBody } from '../errors';
 import type { Logger } from '../observability/logger';
+import {
+  sessionChannel,
+  userChannel,
+  type ParleyServer,
+  type ParleySocket,
+} from '../realtime/socket-types';
 import type { AuthService } from './auth-service';
-
-type ParleySocket = Parameters<Parameters<ParleyServer['use']>[0]>[0];
-
-export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
-export const userRoom = (userId: string) => `user:${userId}`;
 
 export interface SocketAuthOptions {
   /** How long a socket may live after `auth:expired` without an `auth:refresh`. */
@@ -56,7 +56,7 @@ export function installSocketAuth(
   });
 
   io.on('connection', (socket) => {
-    void socket.join([userRoom(socket.data.userId), sessionRoom(socket.data.sessionId)]);
+    void socket.join([userChannel(socket.data.userId), sessionChannel(socket.data.sessionId)]);
     const timers = new ExpiryTimers(socket, graceMs);
     timers.arm();
     socket.on('auth:refresh', async (payload, ack) => {
@@ -72,9 +72,9 @@ export function installSocketAuth(
         socket.data.tokenExpiresAt = claims.exp * 1000;
         if (claims.sid !== socket.data.sessionId) {
           // Logout of the new session must reach this socket, logout of the old one must not.
-          void socket.leave(sessionRoom(socket.data.sessionId));
+          void socket.leave(sessionChannel(socket.data.sessionId));
           socket.data.sessionId = claims.sid;
-          void socket.join(sessionRoom(claims.sid));
+          void socket.join(sessionChannel(claims.sid));
         }
         timers.arm();
         ack({ ok: true, data: { expiresAt: new Date(socket.data.tokenExpiresAt).toISOString() } });

@@ -1,9 +1,8 @@
-import type { NodeContext } from '../app';
 import { randomUUID } from 'node:crypto';
 import { type HistoryPage, limits, type Message } from '@parley/contract';
 import { consumeOrThrow } from '../auth/login-throttle';
 import { AppError } from '../errors';
-import { roomChannel } from '../realtime/socket-types';
+import type { NodeContext } from '../ports/node-context';
 
 export type MessageServiceDeps = NodeContext;
 
@@ -13,7 +12,7 @@ export function toClientMessage(message: Message): Message {
 }
 
 export function createMessageService(deps: MessageServiceDeps) {
-  const { stores, engine, io, metrics, logger } = deps;
+  const { stores, engine, fanout, metrics, logger } = deps;
   const sendLimiter = engine.createRateLimiter({
     keyPrefix: 'send',
     points: deps.config.limits.messagesPer10s,
@@ -25,7 +24,7 @@ export function createMessageService(deps: MessageServiceDeps) {
     message: Message,
   ) => {
     // One broadcast: the adapter encodes it once and every node delivers to its sockets.
-    io.to(roomChannel(message.roomId)).emit(event, toClientMessage(message));
+    fanout.toRooms([message.roomId], event, toClientMessage(message));
   };
 
   async function storeNew(
@@ -181,7 +180,7 @@ export function createMessageService(deps: MessageServiceDeps) {
         stores.cursors.advanceDeliveredCursor(userId, roomId, seq),
       ]);
       const { readSeq } = await stores.cursors.findCursors(userId, roomId);
-      io.to(roomChannel(roomId)).emit('read:updated', { roomId, userId, readSeq });
+      fanout.toRooms([roomId], 'read:updated', { roomId, userId, readSeq });
       return { roomId, readSeq };
     },
   };

@@ -1,9 +1,9 @@
 import { limits, type Presence, type PresenceStatus } from '@parley/contract';
-import type { ParleyServer } from '../app';
 import type { Config } from '../config/load-config';
 import { AppError } from '../errors';
 import type { Logger } from '../observability/logger';
-import { roomChannel, type ParleySocket } from '../realtime/socket-types';
+import type { Fanout } from '../ports/fanout';
+import type { ParleySocket } from '../realtime/socket-types';
 import type { RoomService } from '../rooms/room-service';
 import type { Stores } from '../storage/types';
 import {
@@ -18,7 +18,7 @@ export interface PresenceServiceDeps {
   logger: Logger;
   stores: Stores;
   engine: { presence: PresenceRegistry };
-  io: ParleyServer;
+  fanout: Fanout;
   rooms: Pick<RoomService, 'requireMember'>;
 }
 
@@ -41,7 +41,7 @@ interface LocalUser {
  * online, so nobody sees offline-then-online.
  */
 export function createPresenceService(deps: PresenceServiceDeps) {
-  const { io, stores, rooms, logger } = deps;
+  const { fanout, stores, rooms, logger } = deps;
   const { nodeId, presenceTtlSeconds, presenceGraceMs: graceMs } = deps.config;
   const registry = deps.engine.presence;
   const timings = presenceTimings(presenceTtlSeconds);
@@ -70,7 +70,11 @@ export function createPresenceService(deps: PresenceServiceDeps) {
         const memberships = await stores.rooms.listRoomsOfUser(userId);
         if (memberships.length === 0) return;
         // One adapter emit for all the user's rooms: Socket.IO delivers once per socket.
-        io.to(memberships.map((m) => roomChannel(m.roomId))).emit('presence:changed', payload);
+        fanout.toRooms(
+          memberships.map((m) => m.roomId),
+          'presence:changed',
+          payload,
+        );
       })
       .catch((err: unknown) =>
         logger.warn(

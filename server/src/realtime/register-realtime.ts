@@ -1,13 +1,15 @@
-import type { NodeContext } from '../app';
 import type { Auth } from '../auth/create-auth';
 import { createMessageService } from '../messages/message-service';
 import { registerPresenceHandlers } from '../presence/presence-handlers';
 import { createPresenceService } from '../presence/presence-service';
+import type { NodeContext } from '../ports/node-context';
 import { createRoomService } from '../rooms/room-service';
 import { registerChatHandlers } from './chat-handlers';
-import { roomChannel, type ParleySocket } from './socket-types';
+import { roomChannel, type ParleyServer, type ParleySocket } from './socket-types';
 
 export interface RealtimeDeps extends NodeContext {
+  /** The transport itself: the socket lifecycle lives here, the domain uses `fanout`. */
+  io: ParleyServer;
   auth: Auth;
 }
 
@@ -28,7 +30,7 @@ export function registerRealtime(deps: RealtimeDeps) {
     void work.finally(() => inFlight.delete(work)).catch(() => undefined);
     return work;
   };
-  const rooms = createRoomService({ stores, io });
+  const rooms = createRoomService(deps);
   const messages = createMessageService(deps);
   const presence = createPresenceService({ ...deps, rooms });
 

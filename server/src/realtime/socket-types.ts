@@ -4,7 +4,14 @@ import type {
   ServerToClientEvents,
   SocketData,
 } from '@parley/contract';
-import type { Socket } from 'socket.io';
+import type { Server, Socket } from 'socket.io';
+
+export type ParleyServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  InterServerEvents,
+  SocketData
+>;
 
 export type ParleySocket = Socket<
   ClientToServerEvents,
@@ -15,3 +22,7 @@ export type ParleySocket = Socket<
 
 /** Socket.IO room that carries a chat room's events to its members' sockets. */
 export const roomChannel = (roomId: string) => `room:${roomId}`;
+/** Socket.IO room holding every socket of one user (all devices, all nodes). */
+export const userChannel = (userId: string) => `user:${userId}`;
+/** Socket.IO room holding the sockets opened with one login session. */
+export const sessionChannel = (sessionId: string) => `session:${sessionId}`;

@@ -1,20 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Room, RoomMember, RoomSummary } from '@parley/contract';
-import type { ParleyServer } from '../app';
-import { userRoom } from '../auth/socket-auth';
 import { AppError } from '../errors';
-import { roomChannel } from '../realtime/socket-types';
+import type { Fanout } from '../ports/fanout';
 import type { Stores } from '../storage/types';
 
 /** Unread counts stop at this many: "99+" is all a badge needs, and it bounds the read. */
 export const UNREAD_CAP = 100;
 
-export function createRoomService(deps: { stores: Stores; io: ParleyServer }) {
-  const { stores, io } = deps;
+export function createRoomService(deps: { stores: Stores; fanout: Fanout }) {
+  const { stores, fanout } = deps;
 
-  /** Adds the user's sockets on every node to the room's channel (through the adapter). */
+  /** Adds the user's sockets on every node to the room's events. */
   function attachUserSockets(userId: string, roomId: string) {
-    io.in(userRoom(userId)).socketsJoin(roomChannel(roomId));
+    fanout.subscribeUser(userId, roomId);
   }
 
   async function requireMember(roomId: string, userId: string): Promise<RoomMember> {
@@ -52,14 +50,16 @@ export function createRoomService(deps: { stores: Stores; io: ParleyServer }) {
       const joinedAt = new Date();
       await stores.rooms.addMember(room.id, userId, 'member', joinedAt);
       attachUserSockets(userId, room.id);
-      // Also to the invitee directly: on another node, the channel join above may land
-      // after this broadcast, and the invitee would not learn about the room.
-      io.to([roomChannel(room.id), userRoom(userId)]).emit('member:joined', {
+      const joined = {
         roomId: room.id,
         userId,
-        role: 'member',
+        role: 'member' as const,
         joinedAt: joinedAt.toISOString(),
-      });
+      };
+      fanout.toRooms([room.id], 'member:joined', joined);
+      // Also to the invitee directly: a remote node may apply the subscription above after
+      // that broadcast, and the invitee would not learn about the room (a repeat is harmless).
+      fanout.toUser(userId, 'member:joined', joined);
       added.push(userId);
     }
     return added;
@@ -121,8 +121,8 @@ export function createRoomService(deps: { stores: Stores; io: ParleyServer }) {
       const room = await stores.rooms.findRoom(roomId);
       if (room?.kind === 'dm') throw new AppError('FORBIDDEN', 'direct rooms cannot be left');
       await stores.rooms.removeMember(roomId, member.userId);
-      io.in(userRoom(userId)).socketsLeave(roomChannel(roomId));
-      io.to(roomChannel(roomId)).emit('member:left', { roomId, userId });
+      fanout.unsubscribeUser(userId, roomId);
+      fanout.toRooms([roomId], 'member:left', { roomId, userId });
       return { roomId };
     },
 

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Presence } from '@parley/contract';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ParleyServer } from '../../src/app';
 import { createLogger } from '../../src/observability/logger';
 import { createMemoryPresence } from '../../src/presence/memory-presence';
 import type { PresenceRegistry } from '../../src/presence/presence-registry';
@@ -12,20 +11,22 @@ import type { ParleySocket } from '../../src/realtime/socket-types';
 import { AppError } from '../../src/errors';
 import { createMemoryStores } from '../../src/storage/memory/memory-stores';
 import type { Stores } from '../../src/storage/types';
+import { recordingFanout } from '../helpers/recording-fanout';
 
 const logger = createLogger({ logLevel: 'silent', nodeId: 'unit' });
 const TTL_SECONDS = 4;
 const GRACE_MS = 1_000;
 
-/** Records every emit of the fake io: which channels, which payload. */
-function fakeIo() {
-  const events: { channels: string[]; presence: Presence }[] = [];
-  const io = {
-    to: (channels: string[]) => ({
-      emit: (_event: string, presence: Presence) => events.push({ channels, presence }),
-    }),
-  } as unknown as ParleyServer;
-  return { io, events };
+/** Every presence announcement a node made: which rooms, which payload. */
+function presenceEvents() {
+  const fanout = recordingFanout();
+  const events: { rooms: string[]; presence: Presence }[] = [];
+  const record = fanout.toRooms.bind(fanout);
+  fanout.toRooms = (rooms, event, payload) => {
+    record(rooms, event, payload);
+    if (event === 'presence:changed') events.push({ rooms, presence: payload as Presence });
+  };
+  return { fanout, events };
 }
 
 let sockets = 0;
@@ -42,13 +43,13 @@ function fakeSocket(userId: string) {
 
 /** A "node": one presence service over a registry shared with the other nodes. */
 function startNode(nodeId: string, registry: PresenceRegistry, stores: Stores) {
-  const { io, events } = fakeIo();
+  const { fanout, events } = presenceEvents();
   const service = createPresenceService({
     config: { nodeId, presenceTtlSeconds: TTL_SECONDS, presenceGraceMs: GRACE_MS },
     logger,
     stores,
     engine: { presence: registry },
-    io,
+    fanout,
     rooms: {
       requireMember: async (roomId, userId) => {
         const member = await stores.rooms.findMember(roomId, userId);
@@ -106,7 +107,7 @@ describe('presence service (memory registry, fake clock)', () => {
     node.service.track(fakeSocket(alice).socket); // second tab: no registry write, no event
     await vi.advanceTimersByTimeAsync(10);
     expect(node.events).toEqual([
-      { channels: [`room:${roomId}`], presence: { userId: alice, status: 'online' } },
+      { rooms: [roomId], presence: { userId: alice, status: 'online' } },
     ]);
     await node.service.close();
   });
