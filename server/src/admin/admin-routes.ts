@@ -50,6 +50,7 @@ export function adminRoutes(deps: AdminDeps): Router {
     metrics: deps.metrics,
     auth: deps.auth.service,
     nodeId: deps.config.nodeId,
+    allowedOrigins: deps.config.corsOrigins,
   });
 
   // Authentication before anything else: without a valid admin token, even a malformed

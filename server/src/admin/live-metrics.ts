@@ -26,8 +26,11 @@ export function installLiveMetrics(deps: {
   metrics: Metrics;
   auth: AuthService;
   nodeId: string;
+  /** Same allowlist as REST CORS and the chat handshake; undefined = any origin. */
+  allowedOrigins?: string[];
 }) {
   const { io, engine, metrics, auth, nodeId } = deps;
+  const origins = deps.allowedOrigins && new Set(deps.allowedOrigins);
   const startedAt = Date.now();
   const slots = FANOUT_LATENCY_BUCKETS_MS.length + 1;
   let counts = new Array<number>(slots).fill(0);
@@ -121,6 +124,10 @@ export function installLiveMetrics(deps: {
   const watchers = io.of(LIVE_METRICS_NAMESPACE);
   watchers.use(async (socket, next) => {
     try {
+      // As on the chat namespace: CORS does not guard WebSocket upgrades, so check here.
+      const origin = socket.handshake.headers.origin;
+      if (origins && origin !== undefined && !origins.has(origin))
+        throw new AppError('FORBIDDEN', 'origin not allowed');
       const token = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
       const { user } = await auth.authenticate(token);
       if (!user.roles.includes('admin')) throw new AppError('FORBIDDEN', 'admin role required');
