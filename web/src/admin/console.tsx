@@ -1,5 +1,6 @@
 import type { ParleyClient } from '@parley/client-sdk';
 import { useEffect, useState } from 'preact/hooks';
+import { SkipLink } from '../shared/skip-link';
 import { ApiReference } from './api-reference';
 import { AuditPage } from './audit-page';
 import { Dashboard } from './dashboard';
@@ -35,9 +36,7 @@ export function Console(props: { client: ParleyClient; onSignOut: () => void }) 
 
   return (
     <div class="console">
-      <a class="skip-link" href="#page-title">
-        Skip to content
-      </a>
+      <SkipLink targets={['page-title']} label="Skip to content" />
       <header class="console-top">
         <strong class="brand">Parley admin</strong>
         <nav aria-label="Console">

@@ -1,5 +1,6 @@
 import type { ParleyClient } from '@parley/client-sdk';
 import { useEffect, useMemo } from 'preact/hooks';
+import { SkipLink } from '../shared/skip-link';
 import { ChatStore } from './chat-store';
 import { ConnectionBadge } from './connection-badge';
 import { RoomList } from './room-list';
@@ -18,9 +19,7 @@ export function ChatApp(props: { client: ParleyClient; onSignOut: () => void }) 
   const active = store.activeRoomId ? store.rooms.get(store.activeRoomId) : undefined;
   return (
     <div class="chat">
-      <a class="skip-link" href="#composer-input">
-        Skip to message box
-      </a>
+      <SkipLink targets={['composer-input', 'new-room']} label="Skip to message box" />
       <header class="topbar">
         <strong class="brand">Parley</strong>
         <ConnectionBadge store={store} />

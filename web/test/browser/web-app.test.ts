@@ -53,6 +53,15 @@ describe('web app in Chromium, two nodes', () => {
     await page.getByTestId('status').getByText('Online').waitFor();
   }
 
+  /** Every form control has an accessible name (a <label for>, or aria-label). */
+  async function expectLabelledControls(page: Page) {
+    const unlabelled =
+      await page.evaluate(`[...document.querySelectorAll('input, textarea, select')]
+      .filter((e) => e.type !== 'hidden' && !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+      .map((e) => e.outerHTML)`);
+    expect(unlabelled).toEqual([]);
+  }
+
   const bodies = (page: Page) =>
     page.locator('[data-testid=messages] li.message:not(.pending) .body').allTextContents();
 
@@ -118,6 +127,18 @@ describe('web app in Chromium, two nodes', () => {
     await alice.getByTestId('receipt').getByText('Read by 1').waitFor();
     expect(await bodies(alice)).toEqual(['hello bob', 'hi alice, from the other node']);
     expect(await bodies(bob)).toEqual(['hello bob', 'hi alice, from the other node']);
+    await expectLabelledControls(alice);
+    // Keyboard: the skip link is the first tab stop of the page and lands in the message box.
+    expect(
+      await alice.evaluate(
+        `document.querySelector('a[href], button, input, textarea, select').textContent`,
+      ),
+    ).toBe('Skip to message box');
+    await alice.getByRole('link', { name: 'Skip to message box' }).focus();
+    await alice.keyboard.press('Enter');
+    expect(await alice.evaluate('document.activeElement && document.activeElement.id')).toBe(
+      'composer-input',
+    );
   });
 
   it('a user who goes offline sees two typed messages pending; back online, both arrive once, in order', async () => {
@@ -202,8 +223,17 @@ describe('web app in Chromium, two nodes', () => {
       .getByTestId('session-ended')
       .getByText(/banned/)
       .waitFor();
+    await expectLabelledControls(console_);
     await console_.getByRole('link', { name: 'Audit log' }).click();
     await console_.getByText('spam in #general').waitFor();
+    await console_.getByRole('link', { name: 'Rooms' }).click();
+    await console_.getByLabel('Find rooms').fill(roomName);
+    await console_.getByRole('button', { name: 'Search' }).click();
+    await console_.getByRole('button', { name: `#${roomName}` }).click();
+    await console_.getByRole('cell', { name: 'typed offline two' }).waitFor();
+    await expectLabelledControls(console_);
+    await console_.getByRole('link', { name: 'API reference' }).click();
+    await console_.getByText('/admin/rooms/{roomId}/messages').first().waitFor();
   });
 
   it('the published SDK build (dist/index.js) runs as-is in the browser: register, connect, exchange messages', async () => {
