@@ -333,6 +333,7 @@ async function run(
       roomId: room.id,
       clientMsgId: randomUUID(),
       body: `probe|${round}`,
+      attempt: 1,
     });
     if (!ack.ok) throw new Error(`probe send failed: ${ack.error.code} ${ack.error.message}`);
     const roundEnd = performance.now() + 3_000;
@@ -390,7 +391,8 @@ async function run(
     request(
       sender.socket,
       'message:send',
-      { roomId: room.id, clientMsgId, body },
+      // Each send is a first attempt (the harness never retries): the server's fast path.
+      { roomId: room.id, clientMsgId, body, attempt: 1 },
       opts.sendTimeoutMs,
     )
       .then((ack) => {

@@ -24,7 +24,9 @@ function readConfig() {
 const config = readConfig();
 const logger = createLogger(config);
 
-const engine = config.redis ? createRedisEngine(config.redis, logger) : createEmbeddedEngine();
+const engine = config.redis
+  ? createRedisEngine(config.redis, logger, config.send)
+  : createEmbeddedEngine(config.send);
 const stores = config.cassandra
   ? createCassandraStores(createCassandraClient(config.cassandra, config.cassandra.keyspace))
   : createMemoryStores();

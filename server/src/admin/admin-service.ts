@@ -3,6 +3,7 @@ import type { Message } from '@parley/contract';
 import type { Response } from 'express';
 import { toPublicUser } from '../auth/auth-service';
 import { AppError } from '../errors';
+import { createDuplicateFilter, hideDuplicates } from '../messages/hide-duplicates';
 import type { MessageService } from '../messages/message-service';
 import type { Logger } from '../observability/logger';
 import type { Fanout } from '../ports/fanout';
@@ -187,7 +188,8 @@ export function createAdminService(deps: {
         keep: (m) => inRange(m, q) && (!q.senderId || m.senderId === q.senderId),
       });
       return {
-        messages,
+        // Stored duplicates of one send (from before the send path kept one binding).
+        messages: hideDuplicates(messages),
         nextCursor:
           done || position === undefined
             ? null
@@ -241,6 +243,7 @@ export function createAdminService(deps: {
         .type('application/x-ndjson')
         .setHeader('Content-Disposition', `attachment; filename="room-${roomId}.ndjson"`);
       let after = 0;
+      const firstOfSend = createDuplicateFilter();
       try {
         for (;;) {
           const rows = await stores.messages.listMessagesAfter(roomId, after, EXPORT_BATCH);
@@ -252,7 +255,7 @@ export function createAdminService(deps: {
               past = true;
               break;
             }
-            if (inRange(m, q) && (!q.senderId || m.senderId === q.senderId))
+            if (inRange(m, q) && (!q.senderId || m.senderId === q.senderId) && firstOfSend(m))
               chunk += `${JSON.stringify(m)}\n`;
           }
           if (chunk && !res.write(chunk)) await drained(res);

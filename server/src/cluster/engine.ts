@@ -1,6 +1,6 @@
 import type { Server } from 'socket.io';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Message } from '@parley/contract';
+import type { SendBinding, SendKey } from '../ports/send-binding';
 import type { PresenceRegistry } from '../presence/presence-registry';
 
 /**
@@ -16,40 +16,82 @@ export interface Engine {
     points: number;
     durationSeconds: number;
   }): RateLimiterAbstract;
-  sequences: SequenceAllocator;
-  sendClaims: SendClaims;
+  sequences: RoomSequences;
+  sendBindings: SendBindings;
   /** Which users are online on which live nodes (see presence/presence-registry.ts). */
   presence: PresenceRegistry;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
-export interface SequenceAllocator {
-  /**
-   * Next position in the room. `seed` is called when the counter is missing (first
-   * use, or the counter store lost it) and returns the latest stored seq.
-   */
-  next(roomId: string, seed: () => Promise<number>): Promise<number>;
-  /** The seq's write finished (stored, or failed for good): it no longer holds back stableSeq. */
-  settle(roomId: string, seq: number): Promise<void>;
+/** Per-room positions as the send path hands them out (see SendBindings.bind). */
+export interface RoomSequences {
   /**
    * The highest seq at or below which every handed-out seq is settled, so history up to it
-   * is final: a seq missing there is a hole, not a write still on its way. Writes finish out
-   * of allocation order, which is why history's highest seq alone cannot say that.
-   * undefined when the counter is unknown (e.g. just lost with Redis).
+   * is final: a seq missing there is a hole, not a write still on its way — except a write
+   * whose outcome was uncertain and that lands after the settle timeout (a `late`
+   * message, see docs/protocol.md). Writes finish out of allocation order, which is why
+   * history's highest seq alone cannot say that. undefined when the counter is unknown
+   * (e.g. just lost with Redis).
    */
   stableSeq(roomId: string): Promise<number | undefined>;
 }
 
-export type ClaimResult =
-  { state: 'new' } | { state: 'done'; message: Message } | { state: 'in-flight' };
+/** What one bind call found or decided (one round trip to the binding store). */
+export type BindOutcome =
+  /** A fresh seq, now bound to the proposal: this attempt writes it. */
+  | { state: 'new'; binding: SendBinding }
+  /** An earlier attempt decided the binding; `stored` once one of them landed. */
+  | { state: 'existing'; binding: SendBinding; stored: boolean }
+  /**
+   * The counter was just re-seeded (the store lost its state) and this retry's binding is
+   * gone with it: an older attempt's batch may still be replayed from Cassandra's
+   * batchlog, so no new binding is decided for a retry until the quiet period is over.
+   */
+  | { state: 'reseeded-recently'; retryAfterMs: number };
 
-/** A fast, lossy first line of send idempotency; Cassandra's dedupe table is the truth. */
-export interface SendClaims {
-  claim(key: string): Promise<ClaimResult>;
-  complete(key: string, message: Message): Promise<void>;
-  release(key: string): Promise<void>;
+/**
+ * Send bindings: the fast, lossy first line of send idempotency (Redis in a cluster).
+ * Each call is one atomic step; Cassandra's dedupe row is the durable record.
+ */
+export interface SendBindings {
+  /**
+   * The binding of `key`, or a new seq bound to `proposal` (claim, INCR, mark the seq
+   * unsettled and store the binding in one step). `retry` says the sender may have sent
+   * this before. `seed` returns the latest stored seq when the room's counter is missing.
+   */
+  bind(
+    key: SendKey,
+    proposal: Omit<SendBinding, 'seq'>,
+    retry: boolean,
+    seed: () => Promise<number>,
+  ): Promise<BindOutcome>;
+  /** The write landed: the binding is stored and its seq settled. `late`: settled before. */
+  markStored(key: SendKey, binding: SendBinding): Promise<{ late: boolean }>;
+  /** The write certainly did not happen: forget the binding and settle its seq as a hole. */
+  release(key: SendKey, binding: SendBinding): Promise<void>;
+  /**
+   * Replace our fresh binding with one decided durably earlier (found in Cassandra after
+   * this store lost it); our own seq becomes a hole. `stored`: its message is readable.
+   */
+  adopt(key: SendKey, ours: SendBinding, decided: SendBinding, stored: boolean): Promise<void>;
 }
+
+/** Timings of the send path; see docs/architecture.md ("The send path"). */
+export interface SendTimings {
+  /** How long a binding (and so retry dedupe without Cassandra) lives. */
+  dedupeWindowSeconds: number;
+  /** A seq unsettled this long is settled anyway (its write is then `late` if it lands). */
+  settleTimeoutMs: number;
+  /** After a counter re-seed, retries without a binding wait this long (batchlog replay). */
+  reseedQuietMs: number;
+}
+
+export const SEND_TIMING_DEFAULTS: SendTimings = {
+  dedupeWindowSeconds: 600,
+  settleTimeoutMs: 30_000,
+  reseedQuietMs: 20_000,
+};
 
 /**
  * After Redis lost a counter, restart it this far above the highest stored seq, so a
@@ -57,12 +99,3 @@ export interface SendClaims {
  * cannot collide with a new one. Clients see a hole, which history resolves.
  */
 export const RESEED_GAP = 1_000;
-/**
- * How long a send stays "in flight" for retries of the same clientMsgId. Longer than a
- * Cassandra write can take (driver read timeout 12 s), short enough that a retry after a
- * node crash mid-send is not stuck for long.
- */
-export const CLAIM_IN_FLIGHT_SECONDS = 15;
-export const CLAIM_DONE_SECONDS = 600;
-/** A seq still unsettled after this long belonged to a node that died mid-write. */
-export const IN_FLIGHT_SEQ_MAX_AGE_MS = CLAIM_IN_FLIGHT_SECONDS * 1000;

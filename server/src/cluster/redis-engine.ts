@@ -1,33 +1,24 @@
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
-import type { Message } from '@parley/contract';
 import type { Config } from '../config/load-config';
 import type { Logger } from '../observability/logger';
 import { createRedisPresence } from '../presence/redis-presence';
-import type { ClaimResult, Engine } from './engine';
-import { CLAIM_DONE_SECONDS, CLAIM_IN_FLIGHT_SECONDS } from './engine';
-import { createRedisSequences } from './redis-sequences';
+import type { Engine, SendTimings } from './engine';
+import { SEND_TIMING_DEFAULTS } from './engine';
+import { createRedisSendLedger } from './redis-send-ledger';
 
 type RedisConfig = NonNullable<Config['redis']>;
 
-// One round trip: either the finished message, an in-flight marker, or a fresh claim.
-const CLAIM_SEND = `
-local v = redis.call('GET', KEYS[1])
-if v then return v end
-redis.call('SET', KEYS[1], '', 'EX', ARGV[1])
-return false`;
-
-interface ParleyRedis extends Redis {
-  parleyClaimSend(key: string, ttl: number): Promise<string | null>;
-}
-
-/** The cluster engine: Redis pub/sub adapter, Redis counters, limits and claims. */
-export function createRedisEngine(config: RedisConfig, logger: Logger): Engine {
+/** The cluster engine: Redis pub/sub adapter, Redis counters, limits and send bindings. */
+export function createRedisEngine(
+  config: RedisConfig,
+  logger: Logger,
+  sendTimings: SendTimings = SEND_TIMING_DEFAULTS,
+): Engine {
   const prefix = config.keyPrefix;
   const options = { maxRetriesPerRequest: 2, enableAutoPipelining: true, lazyConnect: false };
-  const cmd = new Redis(config.url, options) as ParleyRedis;
-  cmd.defineCommand('parleyClaimSend', { numberOfKeys: 1, lua: CLAIM_SEND });
+  const cmd = new Redis(config.url, options);
   // Pub/sub needs connections of its own. The subscriber reconnects forever; the
   // publisher gives up on a publish quickly, because the adapter fires publishes without
   // awaiting them and a late rejection would be unhandled (see swallowPublishErrors).
@@ -75,21 +66,7 @@ export function createRedisEngine(config: RedisConfig, logger: Logger): Engine {
         // Redis down must not lock everyone out nor lift every limit: fall back to a per-node limit.
         insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration: durationSeconds }),
       }),
-    sequences: createRedisSequences(cmd, prefix),
-    sendClaims: {
-      async claim(key): Promise<ClaimResult> {
-        const value = await cmd.parleyClaimSend(`${prefix}send:${key}`, CLAIM_IN_FLIGHT_SECONDS);
-        if (value === null) return { state: 'new' };
-        if (value === '') return { state: 'in-flight' };
-        return { state: 'done', message: JSON.parse(value) as Message };
-      },
-      async complete(key, message: Message) {
-        await cmd.set(`${prefix}send:${key}`, JSON.stringify(message), 'EX', CLAIM_DONE_SECONDS);
-      },
-      async release(key) {
-        await cmd.del(`${prefix}send:${key}`);
-      },
-    },
+    ...createRedisSendLedger(cmd, prefix, sendTimings),
     presence: createRedisPresence(cmd, prefix, logger),
     async ping() {
       try {

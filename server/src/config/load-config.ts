@@ -71,6 +71,10 @@ const envSchema = z.object({
   PRESENCE_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   DRAIN_TIMEOUT_MS: positiveInt.default(10_000),
 
+  // The send path (docs/architecture.md, "The send path").
+  SEND_DEDUPE_WINDOW_SECONDS: positiveInt.min(60).max(86_400).default(600),
+  SEND_SETTLE_TIMEOUT_MS: positiveInt.min(1_000).max(600_000).default(30_000),
+  SEND_RESEED_QUIET_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
   /** An admin account made (or promoted) at boot; see docs/configuration.md. */
   PARLEY_ADMIN_USERNAME: z.string().min(1).max(64).optional(),
   PARLEY_ADMIN_PASSWORD: z.string().min(1).max(256).optional(),
@@ -121,6 +125,14 @@ export interface Config {
   /** How long a user whose last socket closed still counts as online (absorbs reconnects). */
   presenceGraceMs: number;
   drainTimeoutMs: number;
+  send: {
+    /** How long a retry is deduplicated from Redis alone (the binding's TTL). */
+    dedupeWindowSeconds: number;
+    /** An uncertain write's seq is settled after this long even if no retry landed it. */
+    settleTimeoutMs: number;
+    /** After Redis lost a room's counter, retries without a binding wait this long. */
+    reseedQuietMs: number;
+  };
   /**
    * Boot-time admin. On the embedded engine a node always makes one (a generated one-time
    * password when none is given); a cluster node only when both are set.
@@ -239,6 +251,11 @@ export function loadConfig(
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     presenceGraceMs: e.PRESENCE_GRACE_MS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    send: {
+      dedupeWindowSeconds: e.SEND_DEDUPE_WINDOW_SECONDS,
+      settleTimeoutMs: e.SEND_SETTLE_TIMEOUT_MS,
+      reseedQuietMs: e.SEND_RESEED_QUIET_MS,
+    },
     admin: { username: e.PARLEY_ADMIN_USERNAME, password: e.PARLEY_ADMIN_PASSWORD },
     webDir: e.WEB_DIR,
   };

@@ -1,23 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { type HistoryPage, limits, type Message } from '@parley/contract';
-import { consumeOrThrow } from '../auth/login-throttle';
 import { AppError } from '../errors';
 import type { NodeContext } from '../ports/node-context';
+import { hideDuplicates } from './hide-duplicates';
+import { createSendPath, type SendRequest, toClientMessage } from './send-path';
 
+export { toClientMessage };
 export type MessageServiceDeps = NodeContext;
 
-/** What clients see: a deleted message keeps its place but loses its body. */
-export function toClientMessage(message: Message): Message {
-  return message.deleted ? { ...message, body: '' } : message;
-}
-
 export function createMessageService(deps: MessageServiceDeps) {
-  const { stores, engine, fanout, metrics, logger } = deps;
-  const sendLimiter = engine.createRateLimiter({
-    keyPrefix: 'send',
-    points: deps.config.limits.messagesPer10s,
-    durationSeconds: 10,
-  });
+  const { stores, engine, fanout } = deps;
 
   const publish = (
     event: 'message:created' | 'message:updated' | 'message:deleted',
@@ -26,85 +17,16 @@ export function createMessageService(deps: MessageServiceDeps) {
     // One broadcast: the adapter encodes it once and every node delivers to its sockets.
     fanout.toRooms([message.roomId], event, toClientMessage(message));
   };
-
-  async function storeNew(
-    roomId: string,
-    senderId: string,
-    clientMsgId: string,
-    body: string,
-  ): Promise<Message> {
-    const seq = await engine.sequences.next(roomId, () => stores.messages.findLatestSeq(roomId));
-    // Stored or failed, the seq is settled afterwards so catching-up clients can move past it.
-    const settle = () => void engine.sequences.settle(roomId, seq).catch(() => undefined);
-    const message: Message = {
-      roomId,
-      seq,
-      id: randomUUID(),
-      senderId,
-      clientMsgId,
-      body,
-      createdAt: new Date().toISOString(),
-    };
-    try {
-      await stores.messages.appendMessage(message);
-    } finally {
-      settle();
-    }
-    metrics.messagesStored.inc();
-    return message;
-  }
+  const sendPath = createSendPath(deps, (message) => publish('message:created', message));
 
   return {
     /**
      * At-least-once in, exactly-once stored: acked only after Cassandra has the message;
-     * a retry with the same clientMsgId gets the original back (and re-publishes it, in
-     * case the first attempt's node died between the write and the publish).
+     * every attempt of one clientMsgId reuses one binding (seq, id), and a retry of a
+     * stored message answers with its current state (see send-path.ts).
      */
-    async send(
-      senderId: string,
-      roomId: string,
-      clientMsgId: string,
-      body: string,
-    ): Promise<Message> {
-      const timer = metrics.sendLatency.startTimer();
-      await consumeOrThrow(sendLimiter, senderId, 'sending too fast');
-      const key = `${roomId}:${senderId}:${clientMsgId}`;
-      const claim = await engine.sendClaims.claim(key).catch((err: unknown) => {
-        throw unavailable('claim', err);
-      });
-      if (claim.state === 'done') return replay(claim.message);
-      if (claim.state === 'in-flight') {
-        throw new AppError('CONFLICT', 'this message is already being stored; retry shortly', {
-          retryable: true,
-          retryAfterMs: 200,
-        });
-      }
-      try {
-        // Redis is lossy: the durable dedupe record decides whether this is a retry.
-        const existing = await stores.messages.findMessageByClientMsgId(
-          roomId,
-          senderId,
-          clientMsgId,
-        );
-        if (existing) {
-          void engine.sendClaims.complete(key, existing).catch(() => undefined);
-          return replay(existing);
-        }
-        const message = await storeNew(roomId, senderId, clientMsgId, body);
-        void engine.sendClaims.complete(key, message).catch(() => undefined);
-        publish('message:created', message);
-        timer();
-        return message;
-      } catch (err) {
-        void engine.sendClaims.release(key).catch(() => undefined);
-        throw err instanceof AppError ? err : unavailable('store', err);
-      }
-
-      function replay(message: Message) {
-        metrics.duplicateSends.inc();
-        publish('message:created', message);
-        return toClientMessage(message);
-      }
+    async send(req: SendRequest): Promise<Message> {
+      return sendPath(req);
     },
 
     async edit(userId: string, roomId: string, seq: number, body: string): Promise<Message> {
@@ -145,7 +67,7 @@ export function createMessageService(deps: MessageServiceDeps) {
         // One extra row tells whether another page exists without a second query.
         const rows = await stores.messages.listMessagesBefore(roomId, query.before, limit + 1);
         return {
-          messages: rows.slice(0, limit).map(toClientMessage),
+          messages: hideDuplicates(rows.slice(0, limit)).map(toClientMessage),
           hasMore: rows.length > limit,
         };
       }
@@ -154,7 +76,7 @@ export function createMessageService(deps: MessageServiceDeps) {
       const stableSeq = await engine.sequences.stableSeq(roomId).catch(() => undefined);
       const rows = await stores.messages.listMessagesAfter(roomId, query.after, limit + 1);
       const page: HistoryPage = {
-        messages: rows.slice(0, limit).map(toClientMessage),
+        messages: hideDuplicates(rows.slice(0, limit)).map(toClientMessage),
         hasMore: rows.length > limit,
       };
       if (stableSeq !== undefined) page.stableSeq = stableSeq;
@@ -184,13 +106,5 @@ export function createMessageService(deps: MessageServiceDeps) {
       return { roomId, readSeq };
     },
   };
-
-  function unavailable(stage: string, err: unknown) {
-    logger.warn(
-      { err: err instanceof Error ? err.message : String(err), stage },
-      'send failed; client will retry',
-    );
-    return new AppError('UNAVAILABLE', 'storage is unavailable; retry', { retryable: true });
-  }
 }
 export type MessageService = ReturnType<typeof createMessageService>;

@@ -21,6 +21,12 @@ export function createMetrics() {
       help: 'Retried sends answered with the original message',
       registers: [registry],
     }),
+    sendOutcomes: new Counter({
+      name: 'parley_send_outcomes_total',
+      help: 'Send attempts by outcome: stored, rewritten (retry of an uncertain write), replayed, maybe_applied, not_applied, late, reseed_quiet',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     sendLatency: new Histogram({
       name: 'parley_send_duration_seconds',
       help: 'message:send from receipt to ack',

@@ -60,7 +60,7 @@ export function registerChatHandlers(socket: ParleySocket, deps: ChatHandlerDeps
 
   handleRequest(ctx, 'message:send', messageSendSchema, async (p) => {
     await authorize(p.roomId);
-    return messages.send(me(), p.roomId, p.clientMsgId, p.body);
+    return messages.send({ senderId: me(), ...p });
   });
   handleRequest(ctx, 'message:edit', messageEditSchema, async (p) => {
     await authorize(p.roomId);

@@ -1,4 +1,5 @@
 import type { MemberRole, Message, Role, Room, RoomMember } from '@parley/contract';
+import type { SendBinding, SendKey } from '../ports/send-binding';
 
 /** Storage is described in domain operations; Cassandra and memory both implement them. */
 
@@ -64,10 +65,22 @@ export interface RoomStore {
 
 export interface MessageStore {
   /**
-   * Stores a message and its dedupe record atomically. Never overwrites another
-   * message, even one with the same seq.
+   * Stores a message and its binding (dedupe record) atomically. Never overwrites another
+   * message, even one with the same seq. Idempotent: writing the same message again
+   * (a retry of the same binding) changes nothing, and never undoes a later edit or
+   * delete. Rejects with WriteNotAppliedError only when the write certainly did not
+   * happen; any other rejection means it may have been applied.
    */
   appendMessage(message: Message): Promise<void>;
+  /**
+   * Decides the binding of a send durably (compare-and-set on the dedupe record): returns
+   * `proposal` when no binding existed, else the existing one. Used when the fast binding
+   * store may have lost it. createdAt/bodyHash are '' for records older than the field.
+   * Rejects like appendMessage: WriteNotAppliedError only when nothing was decided.
+   */
+  decideSendBinding(key: SendKey, proposal: SendBinding): Promise<SendBinding>;
+  /** The message of one binding (seq and id), in its current state. */
+  findMessageAt(roomId: string, seq: number, id: string): Promise<Message | undefined>;
   findMessageByClientMsgId(
     roomId: string,
     senderId: string,

@@ -152,6 +152,49 @@ export function describeStorageContract(name: string, getStores: () => Stores) {
       expect((await rooms.findOrCreateDirectRoom(dm(randomUUID()), a, b)).id).toBe(results[0].id);
     });
 
+    it('messages: rewriting one binding is idempotent and never undoes an edit or delete', async () => {
+      const { messages } = getStores();
+      const roomId = randomUUID();
+      const [a, b] = [message(roomId, 1), message(roomId, 2)];
+      await messages.appendMessage(a);
+      await messages.appendMessage(b);
+      await messages.editMessage(roomId, 1, 'edited', new Date());
+      await messages.markMessageDeleted(roomId, 2, new Date());
+      // A retry (or a late batchlog replay) of the same binding writes the same values again.
+      await messages.appendMessage(a);
+      await messages.appendMessage(b);
+      const rows = await messages.listMessagesAfter(roomId, 0, 10);
+      expect(rows.map((m) => [m.seq, m.body, m.deleted ?? false])).toEqual([
+        [1, 'edited', false],
+        [2, b.body, true],
+      ]);
+      expect(await messages.findMessageAt(roomId, 1, a.id)).toMatchObject({ body: 'edited' });
+      expect(await messages.findMessageAt(roomId, 1, randomUUID())).toBeUndefined();
+    });
+
+    it('messages: the durable binding is decided once (compare-and-set)', async () => {
+      const { messages } = getStores();
+      const key = { roomId: randomUUID(), senderId: randomUUID(), clientMsgId: randomUUID() };
+      const proposal = (seq: number) => ({
+        seq,
+        id: randomUUID(),
+        createdAt: new Date(1_700_000_000_000 + seq).toISOString(),
+        bodyHash: `hash-${seq}`,
+      });
+      const first = proposal(5);
+      expect(await messages.decideSendBinding(key, first)).toEqual(first);
+      expect(await messages.decideSendBinding(key, proposal(1_006))).toEqual(first);
+      // A binding written by a plain append (the fast path) is found as well.
+      const stored = message(key.roomId, 3, { senderId: randomUUID() });
+      await messages.appendMessage(stored);
+      const found = await messages.decideSendBinding(
+        { roomId: stored.roomId, senderId: stored.senderId, clientMsgId: stored.clientMsgId },
+        proposal(2_000),
+      );
+      expect(found).toMatchObject({ seq: 3, id: stored.id, createdAt: stored.createdAt });
+      expect(found.bodyHash).not.toBe('');
+    });
+
     it('messages: append, dedupe lookup, paging across buckets, latest seq', async () => {
       const { messages } = getStores();
       const roomId = randomUUID();

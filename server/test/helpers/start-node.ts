@@ -7,7 +7,10 @@ import type { Engine } from '../../src/cluster/engine';
 import { createRedisEngine } from '../../src/cluster/redis-engine';
 import { type Config, loadConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/observability/logger';
-import { createCassandraClient } from '../../src/storage/cassandra/cassandra-client';
+import {
+  type CassandraClient,
+  createCassandraClient,
+} from '../../src/storage/cassandra/cassandra-client';
 import { createCassandraStores } from '../../src/storage/cassandra/cassandra-stores';
 import { createMemoryStores } from '../../src/storage/memory/memory-stores';
 import type { Stores } from '../../src/storage/types';
@@ -22,6 +25,11 @@ export interface TestNode {
   stop(): Promise<void>;
 }
 
+export interface NodeOptions {
+  /** Wraps the node's Cassandra client, e.g. to inject write faults. */
+  wrapCassandra?: (client: CassandraClient) => CassandraClient;
+}
+
 /**
  * A test cluster: nodes share one signing key, one Redis key prefix and the run's
  * throwaway keyspace, like real nodes behind a load balancer. Port 0 everywhere.
@@ -34,7 +42,10 @@ export function createTestCluster(env: Record<string, string> = {}) {
   const nodes: TestNode[] = [];
   let counter = 0;
 
-  async function startNode(extraEnv: Record<string, string> = {}): Promise<TestNode> {
+  async function startNode(
+    extraEnv: Record<string, string> = {},
+    options: NodeOptions = {},
+  ): Promise<TestNode> {
     const services = testServices();
     const config = loadConfig({
       NODE_ENV: 'test',
@@ -54,15 +65,14 @@ export function createTestCluster(env: Record<string, string> = {}) {
       ...env,
       ...extraEnv,
     });
-    return boot(config);
+    return boot(config, options);
   }
 
-  async function boot(config: Config): Promise<TestNode> {
+  async function boot(config: Config, options: NodeOptions): Promise<TestNode> {
     const logger = createLogger(config);
-    const engine = createRedisEngine(config.redis!, logger);
-    const stores = createCassandraStores(
-      createCassandraClient(config.cassandra!, config.cassandra!.keyspace),
-    );
+    const engine = createRedisEngine(config.redis!, logger, config.send);
+    const client = createCassandraClient(config.cassandra!, config.cassandra!.keyspace);
+    const stores = createCassandraStores(options.wrapCassandra?.(client) ?? client);
     const app = createApp({ config, logger, stores, engine });
     const { url } = await app.listen();
     let stopped = false;
@@ -107,7 +117,7 @@ export async function startEmbeddedNode(env: Record<string, string> = {}): Promi
     ...env,
   });
   const logger = createLogger(config);
-  const engine = createEmbeddedEngine();
+  const engine = createEmbeddedEngine(config.send);
   const stores = createMemoryStores();
   const app = createApp({ config, logger, stores, engine });
   const { url } = await app.listen();

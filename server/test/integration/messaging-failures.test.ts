@@ -5,7 +5,9 @@ import { call, collect, request, socketPool } from '../helpers/socket-client';
 import { createTestCluster, type TestNode } from '../helpers/start-node';
 
 describe('send path under failures (real Redis + Cassandra)', () => {
-  const cluster = createTestCluster({ MESSAGES_PER_USER_PER_10S: '5' });
+  // The orphan below is stored without any Redis counter, which looks like Redis lost its
+  // state: no quiet period, so the retry is answered at once (send-after-redis-loss covers it).
+  const cluster = createTestCluster({ MESSAGES_PER_USER_PER_10S: '5', SEND_RESEED_QUIET_MS: '0' });
   let a: TestNode;
   let b: TestNode;
   const pool = socketPool();
@@ -24,8 +26,8 @@ describe('send path under failures (real Redis + Cassandra)', () => {
     const sr = await open(b.url, reader.accessToken);
     const room = await call(ss, 'room:create', { name: 'crash', memberIds: [reader.user.id] });
     const inbox = collect(sr, 'message:created');
-    // What a node that died between the Cassandra write and the publish leaves behind:
-    // the message and its dedupe row, no claim in Redis, and no event sent.
+    // What a node that died between the Cassandra write and the publish leaves behind,
+    // once its Redis binding is gone too: the message and its dedupe row, no event sent.
     const clientMsgId = randomUUID();
     const orphan = {
       roomId: room.id,
@@ -70,7 +72,7 @@ describe('send path under failures (real Redis + Cassandra)', () => {
     if (limited && !limited.ok) expect(limited.error.retryAfterMs).toBeGreaterThan(0);
   });
 
-  it('refuses a retry that is still in flight instead of storing it twice', async () => {
+  it('stores concurrent attempts of one send once; they all answer the same message', async () => {
     const user = await signUp(a.url);
     const s1 = await open(a.url, user.accessToken);
     const s2 = await open(b.url, user.accessToken);
@@ -81,10 +83,10 @@ describe('send path under failures (real Redis + Cassandra)', () => {
         request(s, 'message:send', { roomId: room.id, clientMsgId, body: 'race' }),
       ),
     );
-    const ok = acks.filter((x) => x.ok);
-    expect(ok.length).toBeGreaterThanOrEqual(1);
-    for (const x of acks)
-      if (!x.ok) expect(x.error).toMatchObject({ code: 'CONFLICT', retryable: true });
+    // No "in flight" refusal any more: every attempt writes the same row (same binding).
+    const ok = acks.flatMap((x) => (x.ok ? [x.data] : []));
+    expect(ok).toHaveLength(4);
+    expect(new Set(ok.map((m) => m.id)).size).toBe(1);
     const history = await call(s1, 'history:fetch', { roomId: room.id });
     expect(history.messages).toHaveLength(1);
   });

@@ -16,14 +16,19 @@ async function sendUntilAcked(
 ): Promise<{ message: Message; attempts: number }> {
   const clientMsgId = randomUUID();
   for (let attempts = 1; ; attempts++) {
-    const ack = await request(socket, 'message:send', { roomId, clientMsgId, body }, 3_000).catch(
-      () => undefined,
-    );
+    const ack = await request(
+      socket,
+      'message:send',
+      { roomId, clientMsgId, body, attempt: attempts },
+      3_000,
+    ).catch(() => undefined);
     if (ack?.ok) return { message: ack.data, attempts };
     onFailedAttempt();
     if (ack && !ack.error.retryable) throw new Error(`not retryable: ${ack.error.code}`);
     // Backoff between retries is what a client does; there is no event to await here.
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) =>
+      setTimeout(r, ack?.ok === false ? (ack.error.retryAfterMs ?? 100) : 100),
+    );
   }
 }
 
@@ -34,7 +39,8 @@ describe('Redis restart mid-conversation (private redis-server, real Cassandra)'
 
   beforeAll(async () => {
     redis = await startOwnRedis();
-    cluster = createTestCluster({ REDIS_URL: redis.url });
+    // Retries right after the restart wait out the re-seed quiet period (kept short here).
+    cluster = createTestCluster({ REDIS_URL: redis.url, SEND_RESEED_QUIET_MS: '1000' });
   });
   afterAll(async () => {
     for (const s of sockets) s.close();

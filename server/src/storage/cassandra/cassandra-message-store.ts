@@ -1,6 +1,13 @@
 import type { Message } from '@parley/contract';
 import type cassandra from 'cassandra-driver';
+import {
+  bindingWriteTimeMicros,
+  bodyHash,
+  type SendBinding,
+  type SendKey,
+} from '../../ports/send-binding';
 import { bucketOf } from '../buckets';
+import { WriteNotAppliedError } from '../write-errors';
 import type { MessageStore, UserMessagePosition } from '../types';
 import {
   type CassandraClient,
@@ -11,6 +18,7 @@ import {
   toNumber,
   types,
 } from './cassandra-client';
+import { certainlyNotApplied } from './write-outcome';
 
 type Row = cassandra.types.Row;
 
@@ -21,55 +29,115 @@ export class CassandraMessageStore implements MessageStore {
 
   async appendMessage(m: Message) {
     const bucket = bucketOf(m.seq);
-    // A logged batch makes the message and its dedupe record land together, so a
-    // retry after a crash either finds both or neither. Unset (not null) optional
-    // columns so no tombstones are written.
-    await this.db.batch(
-      [
-        {
-          query:
-            'INSERT INTO messages (room_id, bucket, seq, message_id, sender_id, client_msg_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-          params: [
-            m.roomId,
-            Long.fromNumber(bucket),
-            Long.fromNumber(m.seq),
-            m.id,
-            m.senderId,
-            m.clientMsgId,
-            m.body,
-            new Date(m.createdAt),
-          ],
-        },
-        {
-          query:
-            'INSERT INTO message_dedupe (room_id, sender_id, client_msg_id, seq, message_id) VALUES (?, ?, ?, ?, ?)',
-          params: [m.roomId, m.senderId, m.clientMsgId, Long.fromNumber(m.seq), m.id],
-        },
-        {
-          query: 'INSERT INTO room_buckets (room_id, bucket) VALUES (?, ?)',
-          params: [m.roomId, Long.fromNumber(bucket)],
-        },
-        {
-          query:
-            'INSERT INTO messages_by_user (sender_id, month, created_at, message_id, room_id, seq, client_msg_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-          params: [
-            m.senderId,
-            monthOf(m.createdAt),
-            new Date(m.createdAt),
-            m.id,
-            m.roomId,
-            Long.fromNumber(m.seq),
-            m.clientMsgId,
-            m.body,
-          ],
-        },
-        {
-          query: 'INSERT INTO user_message_months (sender_id, month) VALUES (?, ?)',
-          params: [m.senderId, monthOf(m.createdAt)],
-        },
-      ],
-      { ...idempotent, logged: true },
+    const hash = bodyHash(m.body);
+    // A logged batch makes the message and its binding (dedupe row) land together.
+    // Every attempt of one send writes the very same values with the same write time
+    // (from createdAt): a retry or a late batchlog replay is an idempotent rewrite and can
+    // never undo a later edit or delete (those are written with a later time). Unset (not
+    // null) optional columns so no tombstones are written.
+    const options = { ...idempotent, logged: true, timestamp: bindingWriteTimeMicros(m.createdAt) };
+    await this.db
+      .batch(
+        [
+          {
+            query:
+              'INSERT INTO messages (room_id, bucket, seq, message_id, sender_id, client_msg_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+            params: [
+              m.roomId,
+              Long.fromNumber(bucket),
+              Long.fromNumber(m.seq),
+              m.id,
+              m.senderId,
+              m.clientMsgId,
+              m.body,
+              new Date(m.createdAt),
+            ],
+          },
+          {
+            query:
+              'INSERT INTO message_dedupe (room_id, sender_id, client_msg_id, seq, message_id, created_at, body_hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+            params: [
+              m.roomId,
+              m.senderId,
+              m.clientMsgId,
+              Long.fromNumber(m.seq),
+              m.id,
+              new Date(m.createdAt),
+              hash,
+            ],
+          },
+          {
+            query: 'INSERT INTO room_buckets (room_id, bucket) VALUES (?, ?)',
+            params: [m.roomId, Long.fromNumber(bucket)],
+          },
+          {
+            query:
+              'INSERT INTO messages_by_user (sender_id, month, created_at, message_id, room_id, seq, client_msg_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+            params: [
+              m.senderId,
+              monthOf(m.createdAt),
+              new Date(m.createdAt),
+              m.id,
+              m.roomId,
+              Long.fromNumber(m.seq),
+              m.clientMsgId,
+              m.body,
+            ],
+          },
+          {
+            query: 'INSERT INTO user_message_months (sender_id, month) VALUES (?, ?)',
+            params: [m.senderId, monthOf(m.createdAt)],
+          },
+        ],
+        options,
+      )
+      .catch((err: unknown) => {
+        throw certainlyNotApplied(err) ? new WriteNotAppliedError(err) : err;
+      });
+  }
+
+  async decideSendBinding(key: SendKey, proposal: SendBinding): Promise<SendBinding> {
+    // A lightweight transaction (Paxos at LOCAL_SERIAL): of all attempts that reach here
+    // without a binding in Redis, exactly one decides; the others get its binding back.
+    // Its read phase also sees a row written by a plain (fast-path) batch once that batch
+    // reached a quorum; see docs/architecture.md for the one case it cannot see.
+    const rs = await this.db
+      .execute(
+        'INSERT INTO message_dedupe (room_id, sender_id, client_msg_id, seq, message_id, created_at, body_hash) VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS',
+        [
+          key.roomId,
+          key.senderId,
+          key.clientMsgId,
+          Long.fromNumber(proposal.seq),
+          proposal.id,
+          new Date(proposal.createdAt),
+          proposal.bodyHash,
+        ],
+        prepared,
+      )
+      .catch((err: unknown) => {
+        // A Paxos round that timed out may still have committed our proposal.
+        throw certainlyNotApplied(err) ? new WriteNotAppliedError(err) : err;
+      });
+    const row = rs.first();
+    if (row.get('[applied]') === true) return proposal;
+    return {
+      seq: toNumber(row.get('seq')),
+      id: str(row.get('message_id')),
+      // Rows from before migration 0003 lack these; the caller then answers from the row.
+      createdAt: toIso(row.get('created_at')) ?? '',
+      bodyHash: str(row.get('body_hash')),
+    };
+  }
+
+  async findMessageAt(roomId: string, seq: number, id: string) {
+    const rs = await this.db.execute(
+      'SELECT * FROM messages WHERE room_id = ? AND bucket = ? AND seq = ? AND message_id = ?',
+      [roomId, Long.fromNumber(bucketOf(seq)), Long.fromNumber(seq), id],
+      prepared,
     );
+    const row = rs.first();
+    return row ? toMessage(row) : undefined;
   }
 
   async findMessageByClientMsgId(roomId: string, senderId: string, clientMsgId: string) {
@@ -81,14 +149,7 @@ export class CassandraMessageStore implements MessageStore {
       )
     ).first();
     if (!row) return undefined;
-    const seq = toNumber(row.get('seq'));
-    const rs = await this.db.execute(
-      'SELECT * FROM messages WHERE room_id = ? AND bucket = ? AND seq = ? AND message_id = ?',
-      [roomId, Long.fromNumber(bucketOf(seq)), Long.fromNumber(seq), row.get('message_id')],
-      prepared,
-    );
-    const message = rs.first();
-    return message ? toMessage(message) : undefined;
+    return this.findMessageAt(roomId, toNumber(row.get('seq')), str(row.get('message_id')));
   }
 
   async findMessage(roomId: string, seq: number) {

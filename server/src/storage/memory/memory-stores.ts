@@ -1,4 +1,5 @@
 import type { MemberRole, Message, Role, Room, RoomMember } from '@parley/contract';
+import { bodyHash, type SendBinding, type SendKey } from '../../ports/send-binding';
 import type {
   AuditEntry,
   AuditStore,
@@ -163,13 +164,22 @@ class MemoryRoomStore implements RoomStore {
 class MemoryMessageStore implements MessageStore {
   /** Per room, sorted by seq ascending. */
   private readonly byRoom = new Map<string, Message[]>();
-  private readonly byClientId = new Map<string, Message>();
+  /** The durable bindings, like Cassandra's message_dedupe table. */
+  private readonly bindings = new Map<string, SendBinding>();
   /** Per sender, newest first; the same objects as in byRoom, so edits show in both. */
   private readonly bySender = new Map<string, Message[]>();
 
   async appendMessage(message: Message) {
-    const stored = clone(message);
+    const key = clientKey(message.roomId, message.senderId, message.clientMsgId);
+    if (!this.bindings.has(key)) {
+      const { seq, id, createdAt } = message;
+      this.bindings.set(key, { seq, id, createdAt, bodyHash: bodyHash(message.body) });
+    }
+    // A rewrite of the same message (a retry of one binding) changes nothing, like
+    // Cassandra's same-values, same-write-time rewrite: a later edit or delete stays.
     const list = this.byRoom.get(message.roomId) ?? [];
+    if (list.some((m) => m.seq === message.seq && m.id === message.id)) return;
+    const stored = clone(message);
     const at = list.findIndex((m) => m.seq > message.seq);
     if (at === -1) list.push(stored);
     else list.splice(at, 0, stored);
@@ -179,11 +189,21 @@ class MemoryMessageStore implements MessageStore {
     if (place === -1) mine.push(stored);
     else mine.splice(place, 0, stored);
     this.bySender.set(message.senderId, mine);
-    this.byClientId.set(clientKey(message.roomId, message.senderId, message.clientMsgId), message);
+  }
+  async decideSendBinding(key: SendKey, proposal: SendBinding) {
+    const k = clientKey(key.roomId, key.senderId, key.clientMsgId);
+    const existing = this.bindings.get(k);
+    if (existing) return { ...existing };
+    this.bindings.set(k, { ...proposal });
+    return proposal;
+  }
+  async findMessageAt(roomId: string, seq: number, id: string) {
+    const message = this.byRoom.get(roomId)?.find((m) => m.seq === seq && m.id === id);
+    return message && clone(message);
   }
   async findMessageByClientMsgId(roomId: string, senderId: string, clientMsgId: string) {
-    const ref = this.byClientId.get(clientKey(roomId, senderId, clientMsgId));
-    return ref && this.findMessage(roomId, ref.seq);
+    const ref = this.bindings.get(clientKey(roomId, senderId, clientMsgId));
+    return ref && this.findMessageAt(roomId, ref.seq, ref.id);
   }
   async findMessage(roomId: string, seq: number) {
     const message = this.byRoom.get(roomId)?.find((m) => m.seq === seq);
