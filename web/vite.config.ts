@@ -17,10 +17,12 @@ export default defineConfig({
       },
     },
   },
-  // `npm run dev -w web`: the pages on Vite's dev server, the API on a node (npm start).
+  // `npm run dev -w web`: the pages on Vite's dev server (chat at /, console at
+  // /admin.html), the API on a node (npm start).
   server: {
     proxy: {
       '/auth': 'http://127.0.0.1:3000',
+      '/admin/': 'http://127.0.0.1:3000',
       '/users': 'http://127.0.0.1:3000',
       '/openapi.json': 'http://127.0.0.1:3000',
       '/socket.io': { target: 'ws://127.0.0.1:3000', ws: true },

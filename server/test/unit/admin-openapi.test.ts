@@ -108,7 +108,7 @@ describe('admin endpoints under random input (fast-check)', () => {
     fc.tuple(segment).map(([a]) => `/admin/users/${enc(a)}/messages`),
     fc.tuple(segment).map(([a]) => `/admin/users/${enc(a)}/ban`),
     fc.tuple(segment).map(([a]) => `/admin/users/${enc(a)}`),
-    fc.constantFrom('/admin/users', '/admin/overview', '/admin/audit'),
+    fc.constantFrom('/admin/users', '/admin/rooms', '/admin/overview', '/admin/audit'),
   );
   const keys = fc.constantFrom(
     'from',
@@ -120,6 +120,7 @@ describe('admin endpoints under random input (fast-check)', () => {
     'cursor',
     'limit',
     'username',
+    'q',
     'x',
   );
   const values = fc.oneof(
@@ -149,7 +150,8 @@ describe('admin endpoints under random input (fast-check)', () => {
       }),
       { numRuns: 300 },
     );
-  });
+    // 300 HTTP round trips: seconds on a loaded 2-core machine, not the unit default of 5 s.
+  }, 30_000);
 });
 
 /** Mostly encoded, sometimes raw, so malformed escapes reach the router too. */
