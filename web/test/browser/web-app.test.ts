@@ -170,6 +170,30 @@ describe('web app in Chromium, two nodes', () => {
     await alice.screenshot({ path: path.join(screenshots, 'chat.png') });
   });
 
+  it('shows typing, and edits and deletes of own messages, live on the other node', async () => {
+    const composer = alice.getByLabel('Message', { exact: true });
+    await composer.fill('a draft');
+    await bob.getByText(`${names.alice} is typing…`).waitFor();
+    await composer.fill('to be edited');
+    await composer.press('Enter');
+    await bob.locator('.message .body', { hasText: 'to be edited' }).waitFor();
+    await bob.getByText(`${names.alice} is typing…`).waitFor({ state: 'detached' });
+
+    const mine = alice.locator('li.message', { hasText: 'to be edited' });
+    await mine.getByRole('button', { name: /^Edit message/ }).click();
+    await alice.getByRole('textbox', { name: 'Edit message', exact: true }).fill('edited text');
+    await alice.getByRole('textbox', { name: 'Edit message', exact: true }).press('Enter');
+    const theirs = bob.locator('li.message', { hasText: 'edited text' });
+    await theirs.getByText('(edited)').waitFor();
+
+    await alice
+      .locator('li.message', { hasText: 'edited text' })
+      .getByRole('button', { name: /^Delete message/ })
+      .click();
+    await bob.locator('li.message.deleted').getByText('Message deleted').waitFor();
+    expect(await bob.locator('.message .body', { hasText: 'edited text' }).count()).toBe(0);
+  });
+
   it("the admin dashboard's live connections counter goes up when a client connects", async () => {
     ({ page: console_ } = await newPage());
     await console_.goto(`${nodeA.url}/admin`);
