@@ -42,7 +42,8 @@ describe('OpenAPI document', () => {
     const result = await validate(structuredClone(res.body) as never);
     expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
     expect(res.body.openapi).toBe('3.1.0');
-  });
+    // Full schema validation of ~30 operations: seconds when the machine is loaded.
+  }, 30_000);
 
   it('documents exactly the routes express serves', () => {
     const { router } = node.app.express as unknown as { router: { stack: Layer[] } };
