@@ -30,7 +30,7 @@ up() {
     local port=$((LB_PORT + i))
     servers+="    server node$i 127.0.0.1:$port check cookie node$i inter 2s fall 2 rise 1"$'\n'
     if alive "$STATE/node$i.pid"; then echo "node$i already running on :$port"; continue; fi
-    NODE_ID=node$i PORT=$port HOST=127.0.0.1 TRUST_PROXY=true \
+    NODE_ID=node$i PORT=$port HOST=127.0.0.1 TRUST_PROXY_HOPS=1 \
       setsid nohup node --import tsx server/src/main.ts >"$STATE/node$i.log" 2>&1 &
     echo $! >"$STATE/node$i.pid"
     echo "node$i starting on :$port (log $STATE/node$i.log)"

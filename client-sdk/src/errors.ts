@@ -18,6 +18,7 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const satisfies { [K in ContractErrorCode]: K };
@@ -32,6 +33,7 @@ export const retryableByDefault: Record<ErrorCode, boolean> = {
   CONFLICT: false,
   RATE_LIMITED: true,
   PAYLOAD_TOO_LARGE: false,
+  UNSUPPORTED_MEDIA_TYPE: false,
   UNAVAILABLE: true,
   INTERNAL: true,
 };

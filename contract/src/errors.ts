@@ -7,6 +7,7 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const;
@@ -21,6 +22,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   CONFLICT: 409,
   RATE_LIMITED: 429,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };
@@ -34,6 +36,7 @@ export const retryableByDefault: Record<ErrorCode, boolean> = {
   CONFLICT: false,
   RATE_LIMITED: true,
   PAYLOAD_TOO_LARGE: false,
+  UNSUPPORTED_MEDIA_TYPE: false,
   UNAVAILABLE: true,
   INTERNAL: true,
 };
@@ -44,6 +47,6 @@ export interface ErrorBody {
   retryable: boolean;
   /** Milliseconds to wait before retrying, for RATE_LIMITED. */
   retryAfterMs?: number;
-  /** Offending fields, for VALIDATION. */
+  /** Offending fields, for VALIDATION: at most `limits.errorIssuesMax`, each message capped. */
   issues?: { path: string; message: string }[];
 }

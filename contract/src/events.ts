@@ -1,34 +1,75 @@
 import type { AckCallback } from './ack';
 import type { ErrorCode } from './errors';
-import type { HistoryPage, Message, Presence, Room, RoomMember, RoomSummary } from './models';
+import type {
+  HistoryPage,
+  MemberReceipt,
+  Message,
+  Presence,
+  Room,
+  RoomMember,
+  RoomSummary,
+} from './models';
 
-type Req<P, R> = (payload: P, ack: AckCallback<R>) => void;
-
-/** Requests a client may send; every one is answered through its ack. */
-export interface ClientToServerEvents {
-  'room:create': Req<{ name: string; memberIds?: string[] }, Room>;
-  'room:join': Req<{ roomId: string }, RoomSummary>;
-  'room:leave': Req<{ roomId: string }, { roomId: string }>;
-  'room:invite': Req<{ roomId: string; userIds: string[] }, { roomId: string; added: string[] }>;
-  'room:members': Req<{ roomId: string }, RoomMember[]>;
-  'room:list': Req<Record<string, never>, RoomSummary[]>;
-  'dm:open': Req<{ userId: string }, Room>;
-  'message:send': Req<
-    { roomId: string; clientMsgId: string; body: string; attempt?: number },
-    Message
-  >;
-  'message:edit': Req<{ roomId: string; seq: number; body: string }, Message>;
-  'message:delete': Req<{ roomId: string; seq: number }, Message>;
-  'history:fetch': Req<
-    { roomId: string; before?: number; after?: number; limit?: number },
-    HistoryPage
-  >;
-  'delivery:ack': Req<{ acks: { roomId: string; seq: number }[] }, { accepted: number }>;
-  'read:mark': Req<{ roomId: string; seq: number }, { roomId: string; readSeq: number }>;
-  'typing:set': Req<{ roomId: string; typing: boolean }, null>;
-  'presence:query': Req<{ userIds?: string[]; roomId?: string }, Presence[]>;
-  'auth:refresh': Req<{ token: string }, { expiresAt: string }>;
+/**
+ * The request table, types half: every client request, its payload and its ack data.
+ * `requestSchemas` (schemas.ts) holds the runtime half, one zod schema per entry, and the
+ * compiler checks that each schema parses to exactly this payload type. Both the event map
+ * below and the server's `handleRequest` are derived from this table, so a handler cannot
+ * be wired to the wrong schema. Kept free of zod so type-only consumers (the SDK's
+ * declarations) need nothing else.
+ */
+export interface Requests {
+  'room:create': {
+    payload: { name: string; memberIds?: string[]; public?: boolean };
+    result: Room;
+  };
+  'room:join': { payload: { roomId: string }; result: RoomSummary };
+  'room:leave': { payload: { roomId: string }; result: { roomId: string } };
+  'room:invite': {
+    payload: { roomId: string; userIds: string[] };
+    result: { roomId: string; added: string[] };
+  };
+  'room:members': { payload: { roomId: string }; result: RoomMember[] };
+  /** How far each member has received and read (delivery and read receipts). */
+  'room:receipts': {
+    payload: { roomId: string };
+    result: { roomId: string; receipts: MemberReceipt[]; truncated: boolean };
+  };
+  'room:list': { payload: Record<string, never> | undefined; result: RoomSummary[] };
+  'dm:open': { payload: { userId: string }; result: Room };
+  'message:send': {
+    payload: { roomId: string; clientMsgId: string; body: string; attempt?: number };
+    result: Message;
+  };
+  'message:edit': { payload: { roomId: string; seq: number; body: string }; result: Message };
+  'message:delete': { payload: { roomId: string; seq: number }; result: Message };
+  'history:fetch': {
+    payload: { roomId: string; before?: number; after?: number; limit?: number };
+    result: HistoryPage;
+  };
+  'delivery:ack': {
+    payload: { acks: { roomId: string; seq: number }[] };
+    result: { accepted: number };
+  };
+  'read:mark': {
+    payload: { roomId: string; seq: number };
+    result: { roomId: string; readSeq: number };
+  };
+  'typing:set': { payload: { roomId: string; typing: boolean }; result: null };
+  'presence:query': { payload: { userIds?: string[]; roomId?: string }; result: Presence[] };
+  'auth:refresh': { payload: { token: string }; result: { expiresAt: string } };
 }
+export type RequestEvent = keyof Requests;
+export type RequestPayloadOf<E extends RequestEvent> = Requests[E]['payload'];
+export type RequestResultOf<E extends RequestEvent> = Requests[E]['result'];
+
+/** Requests a client may send; every one is answered through its ack. Derived from `Requests`. */
+export type ClientToServerEvents = {
+  [E in RequestEvent]: (payload: RequestPayloadOf<E>, ack: AckCallback<RequestResultOf<E>>) => void;
+};
+
+/** Why the user is no longer a member of a room (`room:removed`). */
+export type RoomRemovedReason = 'left' | 'kicked' | 'banned';
 
 /** Events the server pushes; names are past tense. */
 export interface ServerToClientEvents {
@@ -47,13 +88,14 @@ export interface ServerToClientEvents {
    */
   'room:added': (summary: RoomSummary) => void;
   /** On the user's own channel: the user is no longer a member (left, kicked, banned). */
-  'room:removed': (info: { roomId: string; reason: 'left' | 'kicked' | 'banned' }) => void;
+  'room:removed': (info: { roomId: string; reason: RoomRemovedReason }) => void;
   /** Pub/sub may have lost events: fetch history after your last position for every room. */
   'sync:required': (info: { reason: string }) => void;
   'auth:expired': (info: { graceMs: number }) => void;
   /** The node is draining: reconnect (possibly to another node). */
   'server:draining': (info: { reconnectInMs: number }) => void;
-  'error:raised': (error: { code: ErrorCode; message: string }) => void;
+  /** A request that could not be answered through an ack (it came without a callback). */
+  'error:raised': (error: { code: ErrorCode; message: string; event?: string }) => void;
   /** Admin namespace (`/admin-live`) only: the cluster's live figures, about once a second. */
   'metrics:updated': (snapshot: LiveMetricsSnapshot) => void;
 }
@@ -64,6 +106,15 @@ export interface InterServerEvents {
   'overview:collect': (reply: (report: NodeOverviewReport) => void) => void;
   /** Live dashboard: every node answers with its last one-second window. */
   'metrics:collect': (reply: (report: NodeLiveMetrics) => void) => void;
+  /**
+   * Membership change: every node puts (or takes) the local sockets of these users in (or
+   * out of) the room's channel, then answers, so the sender knows every node applied it
+   * before it broadcasts into the room (see realtime/socket-io-fanout.ts).
+   */
+  'channel:update': (
+    change: { userIds: string[]; roomId: string; op: 'join' | 'leave' },
+    reply: (applied: true) => void,
+  ) => void;
 }
 
 /** Upper bounds (ms) of the fan-out latency histogram buckets; the last one is open-ended. */

@@ -15,6 +15,8 @@ export interface Room {
   name: string;
   createdBy: string;
   createdAt: string;
+  /** Group rooms only: anyone may `room:join` a public room; others are invite-only. */
+  public?: boolean;
 }
 
 export interface RoomMember {
@@ -29,6 +31,13 @@ export interface RoomSummary extends Room {
   lastSeq: number;
   readSeq: number;
   unread: number;
+}
+
+/** How far one member has received (delivered) and read a room: delivery and read receipts. */
+export interface MemberReceipt {
+  userId: string;
+  deliveredSeq: number;
+  readSeq: number;
 }
 
 export interface Message {

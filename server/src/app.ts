@@ -7,7 +7,7 @@ import { Server } from 'socket.io';
 import { adminRoutes } from './admin/admin-routes';
 import { createAuth } from './auth/create-auth';
 import { notFoundHandler, problemHandler } from './http/error-handler';
-import { healthRoutes } from './http/health-routes';
+import { healthRoutes, metricsHandler } from './http/health-routes';
 import { openApiHandler } from './http/openapi';
 import { createMetrics } from './observability/metrics';
 import type { AppDeps, NodeContext } from './ports/node-context';
@@ -26,6 +26,8 @@ export interface ParleyApp {
   express: express.Express;
   io: ParleyServer;
   listen(): Promise<{ port: number; url: string }>;
+  /** The metrics listener's address when METRICS_PORT is set. */
+  metricsUrl(): string | undefined;
   /** Graceful stop: refuse new work, tell clients to reconnect elsewhere, finish in-flight writes. */
   close(): Promise<void>;
 }
@@ -38,12 +40,16 @@ export function createApp(deps: AppDeps): ParleyApp {
 
   const app = express();
   app.disable('x-powered-by');
+  // A hop count or the proxies' addresses, never "trust everything": req.ip (per-IP login
+  // limits) is the address the last trusted proxy saw, which a client cannot forge.
   app.set('trust proxy', config.trustProxy);
   // No upgrade-insecure-requests: a node on plain http (local, behind a TLS-terminating LB)
   // must still load its own web app's assets.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(cors({ origin: originCheck(config.corsOrigins), credentials: true }));
-  app.use(express.json({ limit: config.limits.maxHttpBodyBytes }));
+  // inflate: false — compressed bodies are refused (415) instead of decompressed: the size
+  // cap would apply after inflation, and no client of ours compresses JSON requests.
+  app.use(express.json({ limit: config.limits.maxHttpBodyBytes, inflate: false }));
 
   const http = createServer(app);
   const io: ParleyServer = new Server(http, {
@@ -53,11 +59,32 @@ export function createApp(deps: AppDeps): ParleyApp {
     connectionStateRecovery: undefined,
   });
 
-  const context: NodeContext = { ...deps, metrics, fanout: createSocketIoFanout(io) };
+  const fanout = createSocketIoFanout(io, { clustered: deps.engine.kind === 'cluster' });
+  const context: NodeContext = { ...deps, metrics, fanout };
   const auth = createAuth(context, io);
   app.use(
-    healthRoutes({ engine: deps.engine, stores: deps.stores, metrics, isDraining: () => draining }),
+    healthRoutes({
+      engine: deps.engine,
+      stores: deps.stores,
+      metrics,
+      isDraining: () => draining,
+      metricsAccess:
+        config.metrics.port === undefined && config.metrics.token
+          ? { token: config.metrics.token }
+          : 'off',
+    }),
   );
+  // Operators scrape /metrics here; the public port does not serve it (see docs/security.md).
+  const metricsServer =
+    config.metrics.port !== undefined
+      ? createServer(
+          express()
+            .disable('x-powered-by')
+            .get('/metrics', metricsHandler(metrics, 'open'))
+            .use(notFoundHandler)
+            .use(problemHandler(logger)),
+        )
+      : undefined;
   app.use('/auth', auth.router);
   app.use(usersRoutes({ auth: auth.service, stores: deps.stores }));
   const realtime = registerRealtime({ ...context, io, auth });
@@ -73,24 +100,38 @@ export function createApp(deps: AppDeps): ParleyApp {
     http,
     express: app,
     io,
-    listen: () =>
-      new Promise((resolve, reject) => {
-        http.once('error', reject);
-        http.listen(config.port, config.host, () => {
-          const { port } = http.address() as AddressInfo;
-          const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
-          resolve({ port, url: `http://${host}:${port}` });
-        });
-      }),
+    async listen() {
+      if (metricsServer) {
+        await listenOn(metricsServer, config.metrics.port ?? 0, config.metrics.host);
+        const { port } = metricsServer.address() as AddressInfo;
+        logger.info({ port, host: config.metrics.host }, 'metrics listener up');
+      }
+      const port = await listenOn(http, config.port, config.host);
+      const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+      return { port, url: `http://${host}:${port}` };
+    },
+    metricsUrl() {
+      const address = metricsServer?.address() as AddressInfo | null | undefined;
+      return address ? `http://${config.metrics.host}:${address.port}` : undefined;
+    },
     async close() {
       if (draining) return;
       draining = true;
       await realtime.drain(config.drainTimeoutMs);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       http.closeAllConnections();
+      metricsServer?.closeAllConnections();
+      metricsServer?.close();
       auth.close();
     },
   };
+}
+
+function listenOn(server: HttpServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
 }
 
 /** undefined = any origin (development); otherwise an exact allowlist. */

@@ -1,4 +1,4 @@
-import { type ErrorBody, type ErrorCode, retryableByDefault } from '@parley/contract';
+import { type ErrorBody, type ErrorCode, limits, retryableByDefault } from '@parley/contract';
 import type { ZodError, ZodType, infer as ZodInfer } from 'zod';
 
 /** An error meant for the client: its code and message are safe to send as they are. */
@@ -13,13 +13,42 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * A validation error summarizes: at most `limits.errorIssuesMax` fields, each message cut.
+ * A hostile payload (a 60 KB binary where an object is expected: one issue per byte index)
+ * must not turn into an answer many times its own size.
+ */
 export function validationError(error: ZodError): AppError {
-  const issues = error.issues.map((i) => ({
-    path: i.path.join('.') || '(payload)',
-    message: i.message,
+  const all = error.issues;
+  const issues = all.slice(0, limits.errorIssuesMax).map((i) => ({
+    path: clip(i.path.map(String).join('.') || '(payload)', 80),
+    message: clip(i.message, 120),
   }));
-  const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-  return new AppError('VALIDATION', `invalid payload: ${summary}`, { issues });
+  const summary = issues
+    .slice(0, 3)
+    .map((i) => `${i.path}: ${i.message}`)
+    .join('; ');
+  const more = all.length > 3 ? ` (and ${all.length - 3} more)` : '';
+  return new AppError('VALIDATION', `invalid payload: ${summary}${more}`, { issues });
+}
+
+function clip(text: string, max: number) {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Serialized size of an error body, as Socket.IO would send it (JSON, UTF-8). */
+const byteSize = (body: ErrorBody) => Buffer.byteLength(JSON.stringify(body), 'utf8');
+
+/** Keeps every error body under `limits.errorAckMaxBytes`, whatever text went into it. */
+export function capErrorBody(body: ErrorBody): ErrorBody {
+  const capped: ErrorBody = { ...body, message: clip(body.message, limits.errorMessageMaxChars) };
+  if (body.issues) capped.issues = body.issues.slice(0, limits.errorIssuesMax);
+  // Multi-byte text can still be too big: drop issues first, then shorten the message.
+  while (byteSize(capped) > limits.errorAckMaxBytes && capped.issues?.length) {
+    capped.issues = capped.issues.slice(0, -1);
+  }
+  if (byteSize(capped) > limits.errorAckMaxBytes) capped.message = clip(capped.message, 60);
+  return capped;
 }
 
 /** Turns anything thrown into a body fit for a client; unknown errors become INTERNAL. */
@@ -27,12 +56,12 @@ export function toErrorBody(err: unknown): { body: ErrorBody; internal: boolean 
   if (err instanceof AppError) {
     const { retryable, ...extra } = err.extra;
     return {
-      body: {
+      body: capErrorBody({
         code: err.code,
         message: err.message,
         retryable: retryable ?? retryableByDefault[err.code],
         ...extra,
-      },
+      }),
       internal: false,
     };
   }

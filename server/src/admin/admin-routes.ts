@@ -16,7 +16,7 @@ export interface AdminDeps extends NodeContext {
   /** For the node's own socket statistics and the cluster overview request. */
   io: ParleyServer;
   auth: Auth;
-  realtime: Pick<Realtime, 'messages'>;
+  realtime: Pick<Realtime, 'messages' | 'rooms'>;
 }
 
 /** Only users whose stored roles include admin; the token's claims are not enough. */
@@ -35,6 +35,7 @@ export function adminRoutes(deps: AdminDeps): Router {
     stores: deps.stores,
     fanout: deps.fanout,
     messages: deps.realtime.messages,
+    rooms: deps.realtime.rooms,
     logger: deps.logger,
   });
   const overview = createClusterOverview({

@@ -7,6 +7,7 @@ import { createDuplicateFilter, hideDuplicates } from '../messages/hide-duplicat
 import type { MessageService } from '../messages/message-service';
 import type { Logger } from '../observability/logger';
 import type { Fanout } from '../ports/fanout';
+import type { RoomService } from '../rooms/room-service';
 import type { Stores, UserMessagePosition, UserRecord } from '../storage/types';
 import {
   type ExportQuery,
@@ -111,6 +112,7 @@ export function createAdminService(deps: {
   stores: Stores;
   fanout: Fanout;
   messages: MessageService;
+  rooms: Pick<RoomService, 'expel'>;
   logger: Logger;
 }) {
   const { stores, fanout, logger } = deps;
@@ -330,6 +332,11 @@ export function createAdminService(deps: {
       await audit(actor, 'user.ban', 'user', userId, reason ? { reason } : undefined);
       const bannedAt = user.bannedAt ?? new Date();
       if (!user.bannedAt) await stores.users.setUserBanned(userId, bannedAt);
+      // Memberships stay (an unban restores them), but the user's clients are told they no
+      // longer have the rooms, before their sockets close (same adapter, same order).
+      const memberships = await stores.rooms.listRoomsOfUser(userId);
+      for (const m of memberships)
+        fanout.toUser(userId, 'room:removed', { roomId: m.roomId, reason: 'banned' });
       // Through the adapter: the user's sockets on every node. New handshakes, logins,
       // refreshes and REST calls are refused because the ban is stored first.
       fanout.disconnectUser(userId);
@@ -350,10 +357,11 @@ export function createAdminService(deps: {
       if (room.kind === 'dm')
         throw new AppError('CONFLICT', 'direct rooms keep both members; ban the user instead');
       await audit(actor, 'room.kick', 'room', roomId, { userId, ...(reason ? { reason } : {}) });
-      await stores.rooms.removeMember(roomId, userId);
-      fanout.unsubscribeUser(userId, roomId);
-      fanout.toRooms([roomId], 'member:left', { roomId, userId });
-      // The kicked user's sockets have left the room's channel: address them directly too.
+      // Recorded, removed, unsubscribed on every node (confirmed), then announced: the room
+      // hears member:left, the user room:removed on their own channel. The record keeps
+      // them from rejoining with room:join.
+      await deps.rooms.expel(roomId, userId, 'kicked');
+      // Clients from before room:removed existed listen for member:left on the user channel.
       fanout.toUser(userId, 'member:left', { roomId, userId });
       return { roomId, userId };
     },

@@ -23,6 +23,7 @@ export function createAuth(deps: NodeContext, io: ParleyServer) {
     graceMs: config.jwt.expiryGraceMs,
     allowedOrigins: config.corsOrigins,
     logger: deps.logger,
+    metrics: deps.metrics,
   });
   return { service, tokens, router: authRoutes(service), close: () => undefined };
 }

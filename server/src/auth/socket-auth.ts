@@ -1,6 +1,8 @@
-import { authRefreshSchema, type ErrorCode } from '@parley/contract';
-import { AppError, parseOrThrow, toErrorBody } from '../errors';
+import type { ErrorCode } from '@parley/contract';
+import { AppError, toErrorBody } from '../errors';
 import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { handleRequest } from '../realtime/handle-request';
 import {
   sessionChannel,
   userChannel,
@@ -15,6 +17,7 @@ export interface SocketAuthOptions {
   /** Same allowlist as REST CORS; undefined = any origin (development). */
   allowedOrigins?: string[];
   logger: Logger;
+  metrics: Metrics;
 }
 
 /**
@@ -59,30 +62,24 @@ export function installSocketAuth(
     void socket.join([userChannel(socket.data.userId), sessionChannel(socket.data.sessionId)]);
     const timers = new ExpiryTimers(socket, graceMs);
     timers.arm();
-    socket.on('auth:refresh', async (payload, ack) => {
-      if (typeof ack !== 'function') return;
-      try {
-        const { token } = parseOrThrow(authRefreshSchema, payload);
-        const { claims, user } = await service.authenticate(token);
-        if (claims.sub !== socket.data.userId)
-          throw new AppError('FORBIDDEN', 'token belongs to another user');
-        // Roles may have changed since the handshake (an admin promotion or demotion).
-        socket.data.roles = user.roles;
-        socket.data.username = user.username;
-        socket.data.tokenExpiresAt = claims.exp * 1000;
-        if (claims.sid !== socket.data.sessionId) {
-          // Logout of the new session must reach this socket, logout of the old one must not.
-          void socket.leave(sessionChannel(socket.data.sessionId));
-          socket.data.sessionId = claims.sid;
-          void socket.join(sessionChannel(claims.sid));
-        }
-        timers.arm();
-        ack({ ok: true, data: { expiresAt: new Date(socket.data.tokenExpiresAt).toISOString() } });
-      } catch (err) {
-        const { body, internal } = toErrorBody(err);
-        if (internal) logger.error({ err }, 'auth:refresh failed unexpectedly');
-        ack({ ok: false, error: body });
+    // Through the request table like every request: a refresh without a callback gets
+    // `error:raised` instead of silence.
+    handleRequest({ socket, logger, metrics: options.metrics }, 'auth:refresh', async (p) => {
+      const { claims, user } = await service.authenticate(p.token);
+      if (claims.sub !== socket.data.userId)
+        throw new AppError('FORBIDDEN', 'token belongs to another user');
+      // Roles may have changed since the handshake (an admin promotion or demotion).
+      socket.data.roles = user.roles;
+      socket.data.username = user.username;
+      socket.data.tokenExpiresAt = claims.exp * 1000;
+      if (claims.sid !== socket.data.sessionId) {
+        // Logout of the new session must reach this socket, logout of the old one must not.
+        void socket.leave(sessionChannel(socket.data.sessionId));
+        socket.data.sessionId = claims.sid;
+        void socket.join(sessionChannel(claims.sid));
       }
+      timers.arm();
+      return { expiresAt: new Date(socket.data.tokenExpiresAt).toISOString() };
     });
     socket.on('disconnect', () => timers.clear());
   });

@@ -1,11 +1,9 @@
 import { createPrivateKey } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const csv = z.string().transform((v) =>
   v
     .split(',')
@@ -61,7 +59,30 @@ const envSchema = z.object({
   LOGIN_MAX_ATTEMPTS_PER_IP: positiveInt.default(100),
   LOGIN_THROTTLE_WINDOW_SECONDS: positiveInt.default(900),
   MESSAGES_PER_USER_PER_10S: positiveInt.default(50),
-  TRUST_PROXY: bool.default(false),
+  EDITS_PER_USER_PER_10S: positiveInt.default(20),
+  ROOMS_CREATED_PER_USER_PER_HOUR: positiveInt.default(30),
+  /**
+   * Client address behind load balancers: how many proxy hops in front of the node to trust
+   * (X-Forwarded-For is read from the right, skipping that many), and/or which proxy
+   * addresses/CIDRs to trust. Unset: the TCP peer is the client, the header is ignored.
+   */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).optional(),
+  TRUSTED_PROXIES: csv.optional(),
+  /** Removed: it trusted every hop, so any client could spoof its address. */
+  TRUST_PROXY: z.string().optional(),
+  /**
+   * How long a socket trusts its cached room membership before it re-checks Cassandra on the
+   * next request for that room (0 = on every request). Bounds how long a lost revocation
+   * broadcast can let a removed member act.
+   */
+  AUTHZ_RECHECK_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /** Who may see a user's presence and last-seen: users sharing a room with them, or anyone. */
+  PRESENCE_VISIBILITY: z.enum(['shared-room', 'everyone']).default('shared-room'),
+  /** /metrics: served on this separate port (bound to METRICS_HOST), not on the public one. */
+  METRICS_PORT: port.optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** /metrics on the public port requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z.string().min(16).optional(),
 
   CORS_ORIGINS: csv.optional(),
   MAX_HTTP_BODY_BYTES: positiveInt.default(64 * 1024),
@@ -115,10 +136,19 @@ export interface Config {
     loginMaxAttemptsPerIp: number;
     loginWindowSeconds: number;
     messagesPer10s: number;
+    editsPer10s: number;
+    roomsCreatedPerHour: number;
     maxHttpBodyBytes: number;
     maxSocketPayloadBytes: number;
   };
-  trustProxy: boolean;
+  /**
+   * Express `trust proxy`: false (no proxy: the TCP peer is the client), a hop count, or the
+   * proxies' addresses/CIDRs. Never `true`: that trusts a client-supplied X-Forwarded-For.
+   */
+  trustProxy: false | number | string[];
+  authzRecheckMs: number;
+  presenceVisibility: 'shared-room' | 'everyone';
+  metrics: { port?: number; host: string; token?: string };
   /** undefined = any origin (development only). */
   corsOrigins?: string[];
   presenceTtlSeconds: number;
@@ -191,6 +221,18 @@ export function loadConfig(
     if (!e.REDIS_URL)
       problems.push('REDIS_URL: production needs the cluster engine (Redis + Cassandra)');
   }
+  if (e.TRUST_PROXY !== undefined) {
+    problems.push(
+      'TRUST_PROXY: removed (it trusted every hop, so clients could spoof their address); set TRUST_PROXY_HOPS (e.g. 1 behind one load balancer) or TRUSTED_PROXIES (addresses/CIDRs)',
+    );
+  }
+  if (e.TRUST_PROXY_HOPS !== undefined && e.TRUSTED_PROXIES !== undefined) {
+    problems.push('TRUST_PROXY_HOPS / TRUSTED_PROXIES: set one of them, not both');
+  }
+  for (const entry of e.TRUSTED_PROXIES ?? []) {
+    if (!isAddressOrCidr(entry))
+      problems.push(`TRUSTED_PROXIES: "${entry.slice(0, 60)}" is not an IP address or CIDR`);
+  }
   if (e.JWT_PRIVATE_KEY) {
     const keyProblem = checkSigningKey(e.JWT_PRIVATE_KEY);
     if (keyProblem) problems.push(`JWT_PRIVATE_KEY: ${keyProblem}`);
@@ -243,10 +285,15 @@ export function loadConfig(
       loginMaxAttemptsPerIp: e.LOGIN_MAX_ATTEMPTS_PER_IP,
       loginWindowSeconds: e.LOGIN_THROTTLE_WINDOW_SECONDS,
       messagesPer10s: e.MESSAGES_PER_USER_PER_10S,
+      editsPer10s: e.EDITS_PER_USER_PER_10S,
+      roomsCreatedPerHour: e.ROOMS_CREATED_PER_USER_PER_HOUR,
       maxHttpBodyBytes: e.MAX_HTTP_BODY_BYTES,
       maxSocketPayloadBytes: e.MAX_SOCKET_PAYLOAD_BYTES,
     },
-    trustProxy: e.TRUST_PROXY,
+    trustProxy: e.TRUSTED_PROXIES ?? (e.TRUST_PROXY_HOPS ? e.TRUST_PROXY_HOPS : false),
+    authzRecheckMs: e.AUTHZ_RECHECK_MS,
+    presenceVisibility: e.PRESENCE_VISIBILITY,
+    metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST, token: e.METRICS_TOKEN },
     corsOrigins: e.CORS_ORIGINS,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     presenceGraceMs: e.PRESENCE_GRACE_MS,
@@ -259,6 +306,20 @@ export function loadConfig(
     admin: { username: e.PARLEY_ADMIN_USERNAME, password: e.PARLEY_ADMIN_PASSWORD },
     webDir: e.WEB_DIR,
   };
+}
+
+/**
+ * An IPv4/IPv6 address, optionally with a /prefix, or one of proxy-addr's named ranges
+ * (express hands the list to proxy-addr).
+ */
+function isAddressOrCidr(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits <= (version === 4 ? 32 : 128);
 }
 
 function safeJson(text: string): unknown {

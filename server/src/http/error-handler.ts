@@ -42,8 +42,17 @@ function translateExpressError(err: unknown): unknown {
     return new AppError('PAYLOAD_TOO_LARGE', 'request body is too large');
   if (type === 'entity.parse.failed')
     return new AppError('VALIDATION', 'request body is not valid JSON');
-  if (type === 'charset.unsupported' || type === 'encoding.unsupported') {
-    return new AppError('VALIDATION', 'unsupported body encoding');
+  if (type === 'encoding.unsupported') {
+    return new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'compressed request bodies are not accepted; send plain JSON (no Content-Encoding)',
+    );
   }
+  if (type === 'charset.unsupported')
+    return new AppError('UNSUPPORTED_MEDIA_TYPE', 'unsupported body charset; send UTF-8 JSON');
+  // Any other error body-parser flags as a client error (its status is 4xx) stays one.
+  const status = (err as { status?: unknown }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500)
+    return new AppError('VALIDATION', 'the request body could not be read');
   return err;
 }

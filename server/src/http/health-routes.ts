@@ -1,4 +1,6 @@
-import { Router } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import { type RequestHandler, Router } from 'express';
+import { AppError } from '../errors';
 import type { Engine } from '../cluster/engine';
 import type { Metrics } from '../observability/metrics';
 import type { Stores } from '../storage/types';
@@ -8,6 +10,8 @@ export function healthRoutes(deps: {
   stores: Stores;
   metrics: Metrics;
   isDraining: () => boolean;
+  /** How /metrics is exposed on this (public) port; see `metricsHandler`. */
+  metricsAccess: MetricsAccess;
 }): Router {
   const router = Router();
   // Liveness: the process answers. Never depends on Redis or Cassandra.
@@ -28,8 +32,32 @@ export function healthRoutes(deps: {
       },
     });
   });
-  router.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
+  router.get('/metrics', metricsHandler(deps.metrics, deps.metricsAccess));
   return router;
+}
+
+/**
+ * 'separate-port': served only on the metrics listener (METRICS_PORT), 404 here.
+ * { token }: served here to `Authorization: Bearer <token>` only. 'off': not served here.
+ * 'open': served to anyone — the metrics listener itself, which is not public.
+ */
+export type MetricsAccess = 'off' | 'open' | { token: string };
+
+export function metricsHandler(metrics: Metrics, access: MetricsAccess): RequestHandler {
+  return async (req, res, next) => {
+    if (access === 'off')
+      return next(new AppError('NOT_FOUND', 'metrics are not served on this port'));
+    if (access !== 'open') {
+      const given = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      if (!sameSecret(given, access.token))
+        return next(new AppError('UNAUTHORIZED', 'metrics need the metrics bearer token'));
+    }
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  };
+}
+
+function sameSecret(given: string, expected: string) {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -97,15 +97,18 @@ const publicApi: ApiRoute[] = [
     method: 'get',
     path: '/metrics',
     summary: 'Prometheus metrics of this node',
+    description:
+      'Not public: served here only with METRICS_TOKEN set (bearer token, 401 otherwise); ' +
+      'with METRICS_PORT it is served on that separate listener and this port answers 404.',
     tags: ['operations'],
-    security: 'none',
+    security: 'bearer',
     success: {
       status: 200,
       description: 'Prometheus text format',
       contentType: 'text/plain',
       schema: z.string(),
     },
-    errors: [],
+    errors: [401, 404],
   }),
   defineRoute({
     operationId: 'openapi',

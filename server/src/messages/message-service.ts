@@ -1,4 +1,5 @@
 import { type HistoryPage, limits, type Message } from '@parley/contract';
+import { consumeOrThrow } from '../auth/login-throttle';
 import { AppError } from '../errors';
 import type { NodeContext } from '../ports/node-context';
 import { hideDuplicates } from './hide-duplicates';
@@ -9,6 +10,40 @@ export type MessageServiceDeps = NodeContext;
 
 export function createMessageService(deps: MessageServiceDeps) {
   const { stores, engine, fanout } = deps;
+  const editLimiter = engine.createRateLimiter({
+    keyPrefix: 'edit',
+    points: deps.config.limits.editsPer10s,
+    durationSeconds: 10,
+  });
+
+  /**
+   * Moves a member's cursors forward, bounded by the room's last stored seq: a client cannot
+   * acknowledge or read positions that do not exist (a seq above the end is clamped to it,
+   * not refused, so an ack racing a history read never fails). A stored cursor above the
+   * end (written before cursors were bounded) is brought back down to it. Plain writes, no
+   * write-timestamp trick: two devices acking at once may leave the lower of two values for
+   * a moment, which only means a little redelivery; the next ack moves it on.
+   */
+  async function moveCursors(
+    userId: string,
+    roomId: string,
+    wanted: { deliveredSeq?: number; readSeq?: number },
+  ) {
+    const [current, lastSeq] = await Promise.all([
+      stores.cursors.findCursors(userId, roomId),
+      stores.messages.findLatestSeq(roomId),
+    ]);
+    const next: { deliveredSeq?: number; readSeq?: number } = {};
+    for (const kind of ['deliveredSeq', 'readSeq'] as const) {
+      const want = wanted[kind];
+      if (want === undefined) continue;
+      const target = Math.min(want, lastSeq);
+      if (target > current[kind] || current[kind] > lastSeq) next[kind] = target;
+    }
+    if (next.deliveredSeq !== undefined || next.readSeq !== undefined)
+      await stores.cursors.writeCursors(userId, roomId, next);
+    return { ...current, ...next };
+  }
 
   const publish = (
     event: 'message:created' | 'message:updated' | 'message:deleted',
@@ -30,6 +65,7 @@ export function createMessageService(deps: MessageServiceDeps) {
     },
 
     async edit(userId: string, roomId: string, seq: number, body: string): Promise<Message> {
+      await consumeOrThrow(editLimiter, userId, 'editing too fast');
       const message = await stores.messages.findMessage(roomId, seq);
       if (!message || message.deleted) throw new AppError('NOT_FOUND', 'no such message');
       if (message.senderId !== userId)
@@ -89,19 +125,14 @@ export function createMessageService(deps: MessageServiceDeps) {
       for (const { roomId, seq } of acks)
         highest.set(roomId, Math.max(seq, highest.get(roomId) ?? 0));
       await Promise.all(
-        [...highest].map(([roomId, seq]) =>
-          stores.cursors.advanceDeliveredCursor(userId, roomId, seq),
-        ),
+        [...highest].map(([roomId, seq]) => moveCursors(userId, roomId, { deliveredSeq: seq })),
       );
       return highest.size;
     },
 
     async markRead(userId: string, roomId: string, seq: number) {
-      await Promise.all([
-        stores.cursors.advanceReadCursor(userId, roomId, seq),
-        stores.cursors.advanceDeliveredCursor(userId, roomId, seq),
-      ]);
-      const { readSeq } = await stores.cursors.findCursors(userId, roomId);
+      // What was read was received: the delivered cursor follows.
+      const { readSeq } = await moveCursors(userId, roomId, { readSeq: seq, deliveredSeq: seq });
       fanout.toRooms([roomId], 'read:updated', { roomId, userId, readSeq });
       return { roomId, readSeq };
     },

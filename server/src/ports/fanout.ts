@@ -1,6 +1,8 @@
 import type { ServerToClientEvents } from '@parley/contract';
 
 export type ServerEvent = keyof ServerToClientEvents;
+/** Whether every node confirmed a channel change ('partial': some did not answer in time). */
+export type ChannelUpdate = 'confirmed' | 'partial';
 export type ServerEventPayload<E extends ServerEvent> = Parameters<ServerToClientEvents[E]>[0];
 
 /**
@@ -17,12 +19,15 @@ export interface Fanout {
   /** Every socket of this user, on every node. */
   toUser<E extends ServerEvent>(userId: string, event: E, payload: ServerEventPayload<E>): void;
   /**
-   * Subscribes every socket of the user, on every node, to the room's events. Fire and
-   * forget (one adapter broadcast): a remote node may apply it after a later `toRooms`.
+   * Subscribes every socket of these users, on every node, to the room's events, and
+   * resolves once every node has confirmed it applied the change: a `toRooms` issued after
+   * the promise resolved reaches those sockets. 'partial' when some node did not confirm in
+   * time (a dead or partitioned node, a lost publish); callers must not rely on that node's
+   * channels then (authorization re-checks Cassandra, see realtime/room-authorizer.ts).
    */
-  subscribeUser(userId: string, roomId: string): void;
-  /** Stops the room's events to every socket of the user, on every node (fire and forget). */
-  unsubscribeUser(userId: string, roomId: string): void;
+  subscribeUsers(userIds: string[], roomId: string): Promise<ChannelUpdate>;
+  /** Takes every socket of these users, on every node, out of the room's events (confirmed). */
+  unsubscribeUsers(userIds: string[], roomId: string): Promise<ChannelUpdate>;
   /** Closes every socket of the user (ban). */
   disconnectUser(userId: string): void;
   /** Closes every socket opened with this login session (logout, refresh-token reuse). */

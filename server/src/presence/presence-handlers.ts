@@ -1,4 +1,3 @@
-import { presenceQuerySchema } from '@parley/contract';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { handleRequest } from '../realtime/handle-request';
@@ -11,10 +10,7 @@ export function registerPresenceHandlers(
   deps: { logger: Logger; metrics: Metrics; presence: PresenceService },
 ) {
   deps.presence.track(socket);
-  handleRequest(
-    { socket, logger: deps.logger, metrics: deps.metrics },
-    'presence:query',
-    presenceQuerySchema,
-    (q) => deps.presence.query(socket.data.userId, q),
+  handleRequest({ socket, logger: deps.logger, metrics: deps.metrics }, 'presence:query', (q) =>
+    deps.presence.query(socket.data.userId, q),
   );
 }

@@ -14,7 +14,7 @@ import {
 } from './presence-registry';
 
 export interface PresenceServiceDeps {
-  config: Pick<Config, 'nodeId' | 'presenceTtlSeconds' | 'presenceGraceMs'>;
+  config: Pick<Config, 'nodeId' | 'presenceTtlSeconds' | 'presenceGraceMs' | 'presenceVisibility'>;
   logger: Logger;
   stores: Stores;
   engine: { presence: PresenceRegistry };
@@ -188,6 +188,18 @@ export function createPresenceService(deps: PresenceServiceDeps) {
   const stopResetListener = registry.onReset(() => void beat());
   void beat();
 
+  /** The ids that share at least one room with the caller (the caller always sees itself). */
+  async function visibleTo(callerId: string, ids: string[]): Promise<string[]> {
+    const mine = new Set((await stores.rooms.listRoomsOfUser(callerId)).map((m) => m.roomId));
+    const visible = new Set<string>([callerId]);
+    await forEachLimited(ids, CONCURRENCY, async (userId) => {
+      if (userId === callerId) return;
+      const theirs = await stores.rooms.listRoomsOfUser(userId);
+      if (theirs.some((m) => mine.has(m.roomId))) visible.add(userId);
+    });
+    return ids.filter((id) => visible.has(id));
+  }
+
   return {
     /** Counts a freshly connected socket; its disconnect starts the grace period. */
     track(socket: ParleySocket) {
@@ -206,7 +218,12 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       socket.once('disconnect', () => leave(userId, socket.id));
     },
 
-    /** `presence:query`: by ids (≤ limit) or by room (members only; online first, ≤ limit). */
+    /**
+     * `presence:query`: by room (members only; online members first, at most `limit`) or by
+     * ids (≤ limit, in the order asked). With PRESENCE_VISIBILITY=shared-room (the default) a user's
+     * presence and last-seen are visible only to users who share a room with them: ids that
+     * do not are left out of the answer.
+     */
     async query(callerId: string, q: { userIds?: string[]; roomId?: string }): Promise<Presence[]> {
       let ids: string[];
       if (q.roomId !== undefined) {
@@ -214,6 +231,7 @@ export function createPresenceService(deps: PresenceServiceDeps) {
         ids = (await stores.rooms.listMembers(q.roomId)).map((m) => m.userId);
       } else {
         ids = [...new Set(q.userIds ?? [])];
+        if (deps.config.presenceVisibility === 'shared-room') ids = await visibleTo(callerId, ids);
       }
       let statuses: boolean[];
       try {
@@ -222,13 +240,14 @@ export function createPresenceService(deps: PresenceServiceDeps) {
         registryFailed(err, 'query');
         throw new AppError('UNAVAILABLE', 'presence is temporarily unavailable');
       }
-      let entries = ids.map((userId, i) => ({ userId, online: statuses[i] === true }));
-      if (entries.length > limits.presenceQueryMaxIds) {
-        entries = [...entries.filter((e) => e.online), ...entries.filter((e) => !e.online)].slice(
-          0,
-          limits.presenceQueryMaxIds,
-        );
-      }
+      const all = ids.map((userId, i) => ({ userId, online: statuses[i] === true }));
+      // A room's answer lists online members first at every size ("who is here" from the
+      // head); an id query answers in the order asked.
+      const entries = (
+        q.roomId !== undefined
+          ? [...all.filter((e) => e.online), ...all.filter((e) => !e.online)]
+          : all
+      ).slice(0, limits.presenceQueryMaxIds);
       const result: Presence[] = [];
       await forEachLimited(entries, CONCURRENCY, async ({ userId, online }) => {
         if (online) return;

@@ -1,99 +1,68 @@
-import {
-  deliveryAckSchema,
-  dmOpenSchema,
-  historyFetchSchema,
-  markReadSchema,
-  messageDeleteSchema,
-  messageEditSchema,
-  messageSendSchema,
-  roomCreateSchema,
-  roomInviteSchema,
-  roomRefSchema,
-  typingSchema,
-} from '@parley/contract';
-import { z } from 'zod';
-import { AppError } from '../errors';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { consumeOrThrow } from '../auth/login-throttle';
 import type { MessageService } from '../messages/message-service';
-import type { Logger } from '../observability/logger';
-import type { Metrics } from '../observability/metrics';
 import type { RoomService } from '../rooms/room-service';
-import { handleRequest } from './handle-request';
+import { handleRequest, type RequestContext } from './handle-request';
+import { createRoomAuthorizer } from './room-authorizer';
 import { roomChannel, type ParleySocket } from './socket-types';
 
-/** Typing indicators are ephemeral and capped per socket and room. */
-const TYPING_MIN_INTERVAL_MS = 1_000;
-
-export interface ChatHandlerDeps {
-  logger: Logger;
-  metrics: Metrics;
+export interface ChatHandlerDeps extends Omit<RequestContext, 'socket'> {
   rooms: RoomService;
   messages: MessageService;
-  track: <T>(work: Promise<T>) => Promise<T>;
+  /** Typing updates per user, room and state: shared by all the user's sockets and nodes. */
+  typingLimiter: RateLimiterAbstract;
+  authzRecheckMs: number;
 }
 
 export function registerChatHandlers(socket: ParleySocket, deps: ChatHandlerDeps) {
   const { rooms, messages } = deps;
-  const ctx = { socket, logger: deps.logger, metrics: deps.metrics, track: deps.track };
+  const ctx: RequestContext = { ...deps, socket };
   const me = () => socket.data.userId;
+  const { authorize } = createRoomAuthorizer(socket, { rooms, recheckMs: deps.authzRecheckMs });
 
-  /**
-   * Authorization on every event. The socket's channels are the fast path; a miss
-   * asks Cassandra (a membership granted on another node may not have reached us yet).
-   */
-  async function authorize(roomId: string) {
-    if (socket.rooms.has(roomChannel(roomId))) return;
-    await rooms.requireMember(roomId, me());
-    await socket.join(roomChannel(roomId));
-  }
-
-  handleRequest(ctx, 'room:create', roomCreateSchema, (p) =>
-    rooms.createGroup(me(), p.name, p.memberIds),
+  handleRequest(ctx, 'room:create', (p) =>
+    rooms.createGroup(me(), p.name, p.memberIds, p.public === true),
   );
-  handleRequest(ctx, 'room:join', roomRefSchema, (p) => rooms.join(me(), p.roomId));
-  handleRequest(ctx, 'room:leave', roomRefSchema, (p) => rooms.leave(me(), p.roomId));
-  handleRequest(ctx, 'room:invite', roomInviteSchema, (p) =>
-    rooms.invite(me(), p.roomId, p.userIds),
-  );
-  handleRequest(ctx, 'room:members', roomRefSchema, (p) => rooms.members(me(), p.roomId));
-  handleRequest(ctx, 'room:list', z.object({}).strict(), () => rooms.list(me()));
-  handleRequest(ctx, 'dm:open', dmOpenSchema, (p) => rooms.openDirect(me(), p.userId));
+  handleRequest(ctx, 'room:join', (p) => rooms.join(me(), p.roomId));
+  handleRequest(ctx, 'room:leave', (p) => rooms.leave(me(), p.roomId));
+  handleRequest(ctx, 'room:invite', (p) => rooms.invite(me(), p.roomId, p.userIds));
+  handleRequest(ctx, 'room:members', (p) => rooms.members(me(), p.roomId));
+  handleRequest(ctx, 'room:receipts', (p) => rooms.receipts(me(), p.roomId));
+  handleRequest(ctx, 'room:list', () => rooms.list(me()));
+  handleRequest(ctx, 'dm:open', (p) => rooms.openDirect(me(), p.userId));
 
-  handleRequest(ctx, 'message:send', messageSendSchema, async (p) => {
+  handleRequest(ctx, 'message:send', async (p) => {
     await authorize(p.roomId);
     return messages.send({ senderId: me(), ...p });
   });
-  handleRequest(ctx, 'message:edit', messageEditSchema, async (p) => {
+  handleRequest(ctx, 'message:edit', async (p) => {
     await authorize(p.roomId);
     return messages.edit(me(), p.roomId, p.seq, p.body);
   });
-  handleRequest(ctx, 'message:delete', messageDeleteSchema, async (p) => {
+  handleRequest(ctx, 'message:delete', async (p) => {
     await authorize(p.roomId);
     return messages.remove(me(), p.roomId, p.seq);
   });
-  handleRequest(ctx, 'history:fetch', historyFetchSchema, async (p) => {
+  handleRequest(ctx, 'history:fetch', async (p) => {
     await authorize(p.roomId);
     return messages.history(p.roomId, p);
   });
-  handleRequest(ctx, 'delivery:ack', deliveryAckSchema, async (p) => {
+  handleRequest(ctx, 'delivery:ack', async (p) => {
     await Promise.all([...new Set(p.acks.map((a) => a.roomId))].map(authorize));
     return { accepted: await messages.acknowledgeDelivery(me(), p.acks) };
   });
-  handleRequest(ctx, 'read:mark', markReadSchema, async (p) => {
+  handleRequest(ctx, 'read:mark', async (p) => {
     await authorize(p.roomId);
     return messages.markRead(me(), p.roomId, p.seq);
   });
 
-  const lastTyping = new Map<string, number>();
-  handleRequest(ctx, 'typing:set', typingSchema, async (p) => {
+  handleRequest(ctx, 'typing:set', async (p) => {
     await authorize(p.roomId);
-    const now = Date.now();
-    const key = `${p.roomId}:${p.typing}`;
-    if (now - (lastTyping.get(key) ?? 0) < TYPING_MIN_INTERVAL_MS) {
-      throw new AppError('RATE_LIMITED', 'typing updates are limited to one per second', {
-        retryAfterMs: TYPING_MIN_INTERVAL_MS - (now - (lastTyping.get(key) ?? 0)),
-      });
-    }
-    lastTyping.set(key, now);
+    await consumeOrThrow(
+      deps.typingLimiter,
+      `${me()}:${p.roomId}:${p.typing}`,
+      'typing updates are limited to one per second per room',
+    );
     socket
       .to(roomChannel(p.roomId))
       .emit('typing:changed', { roomId: p.roomId, userId: me(), typing: p.typing });

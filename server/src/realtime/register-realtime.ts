@@ -5,6 +5,7 @@ import { createPresenceService } from '../presence/presence-service';
 import type { NodeContext } from '../ports/node-context';
 import { createRoomService } from '../rooms/room-service';
 import { registerChatHandlers } from './chat-handlers';
+import { answerUnknownEvents } from './handle-request';
 import { roomChannel, type ParleyServer, type ParleySocket } from './socket-types';
 
 export interface RealtimeDeps extends NodeContext {
@@ -33,6 +34,12 @@ export function registerRealtime(deps: RealtimeDeps) {
   const rooms = createRoomService(deps);
   const messages = createMessageService(deps);
   const presence = createPresenceService({ ...deps, rooms });
+  // Cluster-wide (Redis in a cluster), so a user's second tab or node shares the budget.
+  const typingLimiter = deps.engine.createRateLimiter({
+    keyPrefix: 'typing',
+    points: 1,
+    durationSeconds: 1,
+  });
 
   /** Puts the socket in the channel of every room its user belongs to, from Cassandra. */
   async function joinMemberRooms(socket: ParleySocket) {
@@ -74,7 +81,16 @@ export function registerRealtime(deps: RealtimeDeps) {
     }
     metrics.connections.inc();
     socket.on('disconnect', () => metrics.connections.dec());
-    registerChatHandlers(socket, { logger, metrics, rooms, messages, track });
+    answerUnknownEvents({ socket, metrics });
+    registerChatHandlers(socket, {
+      logger,
+      metrics,
+      rooms,
+      messages,
+      track,
+      typingLimiter,
+      authzRecheckMs: deps.config.authzRecheckMs,
+    });
     registerPresenceHandlers(socket, { logger, metrics, presence });
     if (roomsNotLoaded.has(socket)) {
       socket.emit('sync:required', { reason: 'room membership could not be loaded' });

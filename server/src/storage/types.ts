@@ -47,12 +47,32 @@ export interface TokenStore {
   isTokenFamilyRevoked(familyId: string): Promise<boolean>;
 }
 
+/** Why a user may not come back to a room on their own. */
+export type ExclusionReason = 'kicked' | 'banned';
+export interface RoomExclusion {
+  userId: string;
+  reason: ExclusionReason;
+  at: Date;
+}
+
 export interface RoomStore {
+  /** The room and all its first members, all or nothing (one logged batch). */
   createRoom(room: Room, members: { userId: string; role: MemberRole }[]): Promise<void>;
   findRoom(roomId: string): Promise<Room | undefined>;
   /** The one DM room of a pair: returns the existing room when one was created first. */
   findOrCreateDirectRoom(room: Room, userA: string, userB: string): Promise<Room>;
   addMember(roomId: string, userId: string, role: MemberRole, joinedAt: Date): Promise<void>;
+  /** Adds several members all or nothing (one logged batch). */
+  addMembers(
+    roomId: string,
+    members: { userId: string; role: MemberRole }[],
+    joinedAt: Date,
+  ): Promise<void>;
+  /** Records that the user was kicked or banned from the room (refuses a self-rejoin). */
+  excludeMember(roomId: string, exclusion: RoomExclusion): Promise<void>;
+  findExclusion(roomId: string, userId: string): Promise<RoomExclusion | undefined>;
+  /** Lifts an exclusion (the owner invited the user back). */
+  clearExclusion(roomId: string, userId: string): Promise<void>;
   removeMember(roomId: string, userId: string): Promise<void>;
   findMember(roomId: string, userId: string): Promise<RoomMember | undefined>;
   listMembers(roomId: string): Promise<RoomMember[]>;
@@ -129,11 +149,19 @@ export interface MemberCursors {
 }
 
 export interface CursorStore {
-  /** Cursors only move forward: a lower seq than the stored one is ignored. */
-  advanceDeliveredCursor(userId: string, roomId: string, seq: number): Promise<void>;
-  advanceReadCursor(userId: string, roomId: string, seq: number): Promise<void>;
+  /**
+   * Writes the given cursors as they are; absent fields are left alone. Ordering is the
+   * message service's job (forward only, bounded by the room's last seq), so a value can
+   * also be lowered: a cursor above the room's end is repaired by the next write.
+   */
+  writeCursors(
+    userId: string,
+    roomId: string,
+    cursors: { deliveredSeq?: number; readSeq?: number },
+  ): Promise<void>;
   findCursors(userId: string, roomId: string): Promise<MemberCursors>;
-  listCursorsOfUser(userId: string): Promise<MemberCursors[]>;
+  /** Cursors of the room's members (receipts), at most `limit`, in no particular order. */
+  listCursorsOfRoom(roomId: string, limit: number): Promise<(MemberCursors & { userId: string })[]>;
 }
 
 export interface AuditEntry {

@@ -293,25 +293,68 @@ export function describeStorageContract(name: string, getStores: () => Stores) {
       expect(await messages.listMessagesOfUser(randomUUID(), undefined, 10)).toEqual([]);
     });
 
-    it('cursors only move forward, whatever the arrival order', async () => {
+    it('cursors: partial writes, lowering allowed, one read per room for receipts', async () => {
       const { cursors } = getStores();
-      const [userId, roomId] = [randomUUID(), randomUUID()];
-      await cursors.advanceDeliveredCursor(userId, roomId, 10);
-      await cursors.advanceDeliveredCursor(userId, roomId, 4);
-      await cursors.advanceReadCursor(userId, roomId, 3);
-      await cursors.advanceReadCursor(userId, roomId, 2);
-      expect(await cursors.findCursors(userId, roomId)).toEqual({
+      const [alice, bob, roomId] = [randomUUID(), randomUUID(), randomUUID()];
+      await cursors.writeCursors(alice, roomId, { deliveredSeq: 10 });
+      await cursors.writeCursors(alice, roomId, { readSeq: 3 });
+      expect(await cursors.findCursors(alice, roomId)).toEqual({
         roomId,
         deliveredSeq: 10,
         readSeq: 3,
       });
-      expect(await cursors.listCursorsOfUser(userId)).toEqual([
-        { roomId, deliveredSeq: 10, readSeq: 3 },
+      // Ordering is the service's job: the store writes what it is given, so a wrong
+      // (too high) value can be corrected.
+      await cursors.writeCursors(alice, roomId, { deliveredSeq: 7, readSeq: 2 });
+      expect(await cursors.findCursors(alice, roomId)).toEqual({
+        roomId,
+        deliveredSeq: 7,
+        readSeq: 2,
+      });
+      await cursors.writeCursors(bob, roomId, { deliveredSeq: 5, readSeq: 5 });
+      const receipts = await cursors.listCursorsOfRoom(roomId, 10);
+      expect(receipts.sort((a, b) => a.deliveredSeq - b.deliveredSeq)).toEqual([
+        { roomId, userId: bob, deliveredSeq: 5, readSeq: 5 },
+        { roomId, userId: alice, deliveredSeq: 7, readSeq: 2 },
       ]);
-      expect(await cursors.findCursors(userId, randomUUID())).toMatchObject({
+      expect(await cursors.listCursorsOfRoom(roomId, 1)).toHaveLength(1);
+      expect(await cursors.findCursors(alice, randomUUID())).toMatchObject({
         deliveredSeq: 0,
         readSeq: 0,
       });
+    });
+
+    it('rooms: a room and all its first members in one write; exclusions; public flag', async () => {
+      const { rooms } = getStores();
+      const [owner, m1, m2] = [randomUUID(), randomUUID(), randomUUID()];
+      const room = {
+        id: randomUUID(),
+        kind: 'group' as const,
+        name: 'open',
+        createdBy: owner,
+        createdAt: new Date().toISOString(),
+        public: true,
+      };
+      await rooms.createRoom(room, [
+        { userId: owner, role: 'owner' },
+        { userId: m1, role: 'member' },
+      ]);
+      expect(await rooms.findRoom(room.id)).toEqual(room);
+      expect((await rooms.listMembers(room.id)).map((m) => m.userId).sort()).toEqual(
+        [owner, m1].sort(),
+      );
+      await rooms.addMembers(room.id, [{ userId: m2, role: 'member' }], new Date());
+      expect(await rooms.listRoomsOfUser(m2)).toMatchObject([{ roomId: room.id, role: 'member' }]);
+      expect(await rooms.findExclusion(room.id, m1)).toBeUndefined();
+      const at = new Date('2026-01-02T03:04:05.000Z');
+      await rooms.excludeMember(room.id, { userId: m1, reason: 'kicked', at });
+      expect(await rooms.findExclusion(room.id, m1)).toEqual({ userId: m1, reason: 'kicked', at });
+      await rooms.clearExclusion(room.id, m1);
+      expect(await rooms.findExclusion(room.id, m1)).toBeUndefined();
+      const closed = { ...room, id: randomUUID(), public: undefined };
+      delete closed.public;
+      await rooms.createRoom(closed, [{ userId: owner, role: 'owner' }]);
+      expect((await rooms.findRoom(closed.id))?.public).toBeUndefined();
     });
 
     it('audit entries come back newest first', async () => {

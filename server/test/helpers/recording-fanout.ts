@@ -17,8 +17,8 @@ export function recordingFanout(): Fanout & { emits: RecordedEmit[] } {
     toUser<E extends ServerEvent>(userId: string, event: E, payload: ServerEventPayload<E>) {
       emits.push({ to: { user: userId }, event, payload });
     },
-    subscribeUser: () => undefined,
-    unsubscribeUser: () => undefined,
+    subscribeUsers: () => Promise.resolve('confirmed'),
+    unsubscribeUsers: () => Promise.resolve('confirmed'),
     disconnectUser: () => undefined,
     disconnectSession: () => undefined,
   };

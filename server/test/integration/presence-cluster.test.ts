@@ -115,9 +115,12 @@ describe('presence across three nodes', () => {
     expect(tooMany).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
     const both = await request(x, 'presence:query', { roomId: room.id, userIds: [owner.user.id] });
     expect(both).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    // Presence is visible only to users who share a room (PRESENCE_VISIBILITY=shared-room):
+    // the outsider learns nothing about the owner or about an unknown id.
+    expect(await call(x, 'presence:query', { userIds: [owner.user.id, randomUUID()] })).toEqual([]);
+    await call(o, 'room:invite', { roomId: room.id, userIds: [outsider.user.id] });
     expect(await call(x, 'presence:query', { userIds: [owner.user.id, randomUUID()] })).toEqual([
       { userId: owner.user.id, status: 'online' },
-      { userId: expect.any(String) as string, status: 'offline' },
     ]);
   });
 });

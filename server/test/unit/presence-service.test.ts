@@ -45,7 +45,12 @@ function fakeSocket(userId: string) {
 function startNode(nodeId: string, registry: PresenceRegistry, stores: Stores) {
   const { fanout, events } = presenceEvents();
   const service = createPresenceService({
-    config: { nodeId, presenceTtlSeconds: TTL_SECONDS, presenceGraceMs: GRACE_MS },
+    config: {
+      nodeId,
+      presenceTtlSeconds: TTL_SECONDS,
+      presenceGraceMs: GRACE_MS,
+      presenceVisibility: 'shared-room',
+    },
     logger,
     stores,
     engine: { presence: registry },

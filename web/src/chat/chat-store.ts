@@ -78,18 +78,26 @@ export class ChatStore {
         this.emit();
       }),
       client.on('member:joined', ({ roomId, userId }) => {
-        if (userId === this.myId) void this.loadRooms();
-        else if (this.members.has(roomId)) void this.loadMembers(roomId);
+        // Our own arrival comes as room:added, with the room's summary.
+        if (userId !== this.myId && this.members.has(roomId)) void this.loadMembers(roomId);
       }),
       client.on('member:left', ({ roomId, userId }) => {
-        if (userId !== this.myId) {
-          if (this.members.has(roomId)) void this.loadMembers(roomId);
-          return;
-        }
-        const name = this.rooms.get(roomId)?.name;
+        // Our own removal comes as room:removed, with the reason.
+        if (userId !== this.myId && this.members.has(roomId)) void this.loadMembers(roomId);
+      }),
+      client.on('room:added', (summary) => {
+        this.rooms.set(summary.id, summary);
+        if (summary.kind === 'dm') void this.loadMembers(summary.id);
+        this.emit();
+      }),
+      client.on('room:removed', ({ roomId, reason }) => {
+        const room = this.rooms.get(roomId);
         this.rooms.delete(roomId);
         if (this.activeRoomId === roomId) this.activeRoomId = undefined;
-        this.notice = `You were removed from ${name ? `#${name}` : 'a room'}.`;
+        if (reason !== 'left') {
+          const name = room ? this.roomTitle(room) : 'a room';
+          this.notice = `You were removed from ${name} (${reason}).`;
+        }
         this.emit();
       }),
       client.on('client:synced', () => void this.loadRooms()),

@@ -13,40 +13,54 @@ const Long = types.Long;
 
 type Row = cassandra.types.Row;
 
+/**
+ * Cursors live in room_cursors, partitioned by room (receipts read one partition). Plain
+ * writes with ordinary timestamps: see 0004_join_policy_and_receipts.cql for why the old
+ * USING TIMESTAMP = seq scheme was dropped.
+ */
 export class CassandraCursorStore implements CursorStore {
   constructor(private readonly db: CassandraClient) {}
 
-  async advanceDeliveredCursor(userId: string, roomId: string, seq: number) {
-    await this.advance('delivered_seq', userId, roomId, seq);
-  }
-  async advanceReadCursor(userId: string, roomId: string, seq: number) {
-    await this.advance('read_seq', userId, roomId, seq);
-  }
-  private async advance(column: string, userId: string, roomId: string, seq: number) {
-    // Write timestamp = seq: Cassandra keeps the cell with the highest timestamp, so
-    // the cursor only moves forward without reading it first.
+  async writeCursors(
+    userId: string,
+    roomId: string,
+    cursors: { deliveredSeq?: number; readSeq?: number },
+  ) {
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    if (cursors.deliveredSeq !== undefined) {
+      sets.push('delivered_seq = ?');
+      params.push(Long.fromNumber(cursors.deliveredSeq));
+    }
+    if (cursors.readSeq !== undefined) {
+      sets.push('read_seq = ?');
+      params.push(Long.fromNumber(cursors.readSeq));
+    }
+    if (sets.length === 0) return;
+    // Three statement shapes at most, each prepared once by the driver.
     await this.db.execute(
-      `UPDATE member_cursors USING TIMESTAMP ? SET ${column} = ? WHERE user_id = ? AND room_id = ?`,
-      [Long.fromNumber(seq), Long.fromNumber(seq), userId, roomId],
+      `UPDATE room_cursors SET ${sets.join(', ')} WHERE room_id = ? AND user_id = ?`,
+      [...params, roomId, userId],
       idempotent,
     );
   }
   async findCursors(userId: string, roomId: string) {
     const row = (
       await this.db.execute(
-        'SELECT * FROM member_cursors WHERE user_id = ? AND room_id = ?',
-        [userId, roomId],
+        'SELECT * FROM room_cursors WHERE room_id = ? AND user_id = ?',
+        [roomId, userId],
         prepared,
       )
     ).first();
     return row ? toCursors(row) : { roomId, deliveredSeq: 0, readSeq: 0 };
   }
-  async listCursorsOfUser(userId: string) {
-    const rs = await this.db.execute('SELECT * FROM member_cursors WHERE user_id = ?', [userId], {
-      ...prepared,
-      fetchSize: 5000,
-    });
-    return rs.rows.map(toCursors);
+  async listCursorsOfRoom(roomId: string, limit: number) {
+    const rs = await this.db.execute(
+      'SELECT * FROM room_cursors WHERE room_id = ? LIMIT ?',
+      [roomId, limit],
+      { ...prepared, fetchSize: Math.min(limit, 5000) },
+    );
+    return rs.rows.map((row) => ({ ...toCursors(row), userId: str(row.get('user_id')) }));
   }
 }
 

@@ -1,6 +1,6 @@
 import type { MemberRole, Room, RoomMember } from '@parley/contract';
 import type cassandra from 'cassandra-driver';
-import type { RoomStore } from '../types';
+import type { ExclusionReason, RoomExclusion, RoomStore } from '../types';
 import { type CassandraClient, idempotent, prepared, str, toIso } from './cassandra-client';
 
 type Row = cassandra.types.Row;
@@ -9,13 +9,24 @@ export class CassandraRoomStore implements RoomStore {
   constructor(private readonly db: CassandraClient) {}
 
   async createRoom(room: Room, members: { userId: string; role: MemberRole }[]) {
-    await this.db.execute(
-      'INSERT INTO rooms (room_id, kind, name, created_by, created_at) VALUES (?, ?, ?, ?, ?)',
-      [room.id, room.kind, room.name, room.createdBy, new Date(room.createdAt)],
-      idempotent,
-    );
-    await Promise.all(
-      members.map((m) => this.addMember(room.id, m.userId, m.role, new Date(room.createdAt))),
+    // One logged batch: the room exists with all its first members, or not at all.
+    await this.db.batch(
+      [
+        {
+          query:
+            'INSERT INTO rooms (room_id, kind, name, created_by, created_at, public) VALUES (?, ?, ?, ?, ?, ?)',
+          params: [
+            room.id,
+            room.kind,
+            room.name,
+            room.createdBy,
+            new Date(room.createdAt),
+            room.public === true,
+          ],
+        },
+        ...memberRows(room.id, members, new Date(room.createdAt)),
+      ],
+      { ...idempotent, logged: true },
     );
   }
   async findRoom(roomId: string) {
@@ -55,17 +66,45 @@ export class CassandraRoomStore implements RoomStore {
     return (await this.findRoom(existingId)) ?? { ...room, id: existingId };
   }
   async addMember(roomId: string, userId: string, role: MemberRole, joinedAt: Date) {
-    const batch = [
-      {
-        query: 'INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)',
-        params: [roomId, userId, role, joinedAt],
-      },
-      {
-        query: 'INSERT INTO rooms_by_user (user_id, room_id, role, joined_at) VALUES (?, ?, ?, ?)',
-        params: [userId, roomId, role, joinedAt],
-      },
-    ];
-    await this.db.batch(batch, { ...idempotent, logged: true });
+    await this.addMembers(roomId, [{ userId, role }], joinedAt);
+  }
+  async addMembers(
+    roomId: string,
+    members: { userId: string; role: MemberRole }[],
+    joinedAt: Date,
+  ) {
+    if (members.length === 0) return;
+    // Logged: every member is added (both tables) or, if the batch fails, retried as a whole.
+    await this.db.batch(memberRows(roomId, members, joinedAt), { ...idempotent, logged: true });
+  }
+  async excludeMember(roomId: string, exclusion: RoomExclusion) {
+    await this.db.execute(
+      'INSERT INTO room_exclusions (room_id, user_id, reason, at) VALUES (?, ?, ?, ?)',
+      [roomId, exclusion.userId, exclusion.reason, exclusion.at],
+      idempotent,
+    );
+  }
+  async findExclusion(roomId: string, userId: string): Promise<RoomExclusion | undefined> {
+    const row = (
+      await this.db.execute(
+        'SELECT * FROM room_exclusions WHERE room_id = ? AND user_id = ?',
+        [roomId, userId],
+        prepared,
+      )
+    ).first();
+    if (!row) return undefined;
+    return {
+      userId: str(row.get('user_id')),
+      reason: str(row.get('reason')) as ExclusionReason,
+      at: (row.get('at') as Date | null) ?? new Date(0),
+    };
+  }
+  async clearExclusion(roomId: string, userId: string) {
+    await this.db.execute(
+      'DELETE FROM room_exclusions WHERE room_id = ? AND user_id = ?',
+      [roomId, userId],
+      idempotent,
+    );
   }
   async removeMember(roomId: string, userId: string) {
     await this.db.batch(
@@ -113,13 +152,32 @@ export class CassandraRoomStore implements RoomStore {
 }
 
 function toRoom(row: Row): Room {
-  return {
+  const room: Room = {
     id: str(row.get('room_id')),
     kind: str(row.get('kind')) as Room['kind'],
     name: str(row.get('name')),
     createdBy: str(row.get('created_by')),
     createdAt: toIso(row.get('created_at')) ?? new Date(0).toISOString(),
   };
+  if (row.get('public') === true) room.public = true;
+  return room;
+}
+
+function memberRows(
+  roomId: string,
+  members: { userId: string; role: MemberRole }[],
+  joinedAt: Date,
+) {
+  return members.flatMap((m) => [
+    {
+      query: 'INSERT INTO room_members (room_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)',
+      params: [roomId, m.userId, m.role, joinedAt],
+    },
+    {
+      query: 'INSERT INTO rooms_by_user (user_id, room_id, role, joined_at) VALUES (?, ?, ?, ?)',
+      params: [m.userId, roomId, m.role, joinedAt],
+    },
+  ]);
 }
 
 function toMember(row: Row): RoomMember {

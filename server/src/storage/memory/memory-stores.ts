@@ -7,6 +7,7 @@ import type {
   MemberCursors,
   MessageStore,
   RefreshTokenRecord,
+  RoomExclusion,
   RoomStore,
   Stores,
   TokenStore,
@@ -136,6 +137,25 @@ class MemoryRoomStore implements RoomStore {
     ]);
     return clone(room);
   }
+  private readonly exclusions = new Map<string, RoomExclusion>();
+
+  async addMembers(
+    roomId: string,
+    members: { userId: string; role: MemberRole }[],
+    joinedAt: Date,
+  ) {
+    for (const m of members) await this.addMember(roomId, m.userId, m.role, joinedAt);
+  }
+  async excludeMember(roomId: string, exclusion: RoomExclusion) {
+    this.exclusions.set(`${roomId}:${exclusion.userId}`, clone(exclusion));
+  }
+  async findExclusion(roomId: string, userId: string) {
+    const found = this.exclusions.get(`${roomId}:${userId}`);
+    return found && clone(found);
+  }
+  async clearExclusion(roomId: string, userId: string) {
+    this.exclusions.delete(`${roomId}:${userId}`);
+  }
   async addMember(roomId: string, userId: string, role: MemberRole, joinedAt: Date) {
     const roomMembers = this.members.get(roomId) ?? new Map<string, RoomMember>();
     roomMembers.set(userId, { roomId, userId, role, joinedAt: joinedAt.toISOString() });
@@ -257,34 +277,28 @@ const clientKey = (roomId: string, senderId: string, clientMsgId: string) =>
   `${roomId}:${senderId}:${clientMsgId}`;
 
 class MemoryCursorStore implements CursorStore {
-  private readonly cursors = new Map<string, MemberCursors>();
+  /** Per room, per user. */
+  private readonly cursors = new Map<string, Map<string, MemberCursors>>();
 
-  async advanceDeliveredCursor(userId: string, roomId: string, seq: number) {
-    const c = this.get(userId, roomId);
-    c.deliveredSeq = Math.max(c.deliveredSeq, seq);
-  }
-  async advanceReadCursor(userId: string, roomId: string, seq: number) {
-    const c = this.get(userId, roomId);
-    c.readSeq = Math.max(c.readSeq, seq);
+  async writeCursors(
+    userId: string,
+    roomId: string,
+    cursors: { deliveredSeq?: number; readSeq?: number },
+  ) {
+    let room = this.cursors.get(roomId);
+    if (!room) this.cursors.set(roomId, (room = new Map()));
+    const c = room.get(userId) ?? { roomId, deliveredSeq: 0, readSeq: 0 };
+    if (cursors.deliveredSeq !== undefined) c.deliveredSeq = cursors.deliveredSeq;
+    if (cursors.readSeq !== undefined) c.readSeq = cursors.readSeq;
+    room.set(userId, c);
   }
   async findCursors(userId: string, roomId: string) {
-    return clone(
-      this.cursors.get(`${userId}:${roomId}`) ?? { roomId, deliveredSeq: 0, readSeq: 0 },
-    );
+    return clone(this.cursors.get(roomId)?.get(userId) ?? { roomId, deliveredSeq: 0, readSeq: 0 });
   }
-  async listCursorsOfUser(userId: string) {
-    return [...this.cursors.entries()]
-      .filter(([key]) => key.startsWith(`${userId}:`))
-      .map(([, c]) => clone(c));
-  }
-  private get(userId: string, roomId: string) {
-    const key = `${userId}:${roomId}`;
-    let c = this.cursors.get(key);
-    if (!c) {
-      c = { roomId, deliveredSeq: 0, readSeq: 0 };
-      this.cursors.set(key, c);
-    }
-    return c;
+  async listCursorsOfRoom(roomId: string, limit: number) {
+    return [...(this.cursors.get(roomId) ?? new Map<string, MemberCursors>())]
+      .slice(0, limit)
+      .map(([userId, c]) => ({ ...clone(c), userId }));
   }
 }
 
