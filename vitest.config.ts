@@ -33,6 +33,8 @@ export default defineConfig({
             'server/test/integration/**/*.test.ts',
             'server/test/deploy/**/*.test.ts',
             'client-sdk/test/integration/**/*.test.ts',
+            // The web app in real headless Chromium against two real nodes.
+            'web/test/browser/**/*.test.ts',
           ],
           globalSetup: ['server/test/helpers/global-setup.ts'],
           testTimeout: 60_000,

@@ -9,6 +9,11 @@ npx eslint .
 npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p web/tsconfig.json --noEmit
+
+echo "== browser (Debian's chromium for the web app tests; installed with apt-get when missing)"
+( bash scripts/chromium.sh 2>&1 | sed -u 's/^/[chromium] /' ) &
+chromium_job=$!
 
 echo "== build (contract + server to dist/, what the image runs)"
 npm run --silent build >/dev/null
@@ -26,6 +31,9 @@ cassandra_job=$!
 redis_out=$(bash scripts/redis.sh up 2>&1) || { echo "$redis_out"; exit 1; }
 echo "$redis_out" | sed 's/^/[redis] /'
 wait "$cassandra_job"
+wait "$chromium_job"
+echo "== build (client SDK + web app, when older than their sources)"
+node scripts/ensure-web-build.mjs
 
 export PARLEY_TEST_REDIS_URL="${redis_out##*REDIS_URL=}"
 export PARLEY_TEST_CASSANDRA="${PARLEY_TEST_CASSANDRA:-127.0.0.1:${CASSANDRA_PORT:-9042}}"

@@ -123,6 +123,13 @@ interface CommonOptions {
   /** Extra socket.io-client options (escape hatch; reconnection stays the SDK's job). */
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
   /**
+   * In a browser, follow its `offline` / `online` events: drop the connection at once when
+   * the network goes (sends wait in the outbox, status `reconnecting`) and reconnect as soon
+   * as it is back. Ignored outside browsers.
+   * @default true
+   */
+  watchBrowserNetwork?: boolean;
+  /**
    * fetch implementation for REST auth calls.
    * @default globalThis.fetch
    */

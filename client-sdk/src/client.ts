@@ -23,7 +23,11 @@ import {
   type RequestPayload,
   type ResponseData,
 } from './client-options';
+import { AdminApi } from './admin-api';
+import { NetworkWatch } from './network-watch';
+import { callRest } from './rest';
 import { PresenceApi, RoomHandle, RoomsApi } from './room-api';
+import { UsersApi } from './users-api';
 import {
   decodeJwtPayload,
   type TokenManager as TokenManagerType,
@@ -42,6 +46,10 @@ export class ParleyClient {
   readonly status = new StatusStream();
   readonly rooms: RoomsApi;
   readonly presence: PresenceApi;
+  /** Other users' public profiles (names for ids, an id for a name). */
+  readonly users: UsersApi;
+  /** Admin-only live metrics; the admin REST API is reachable with `rest()`. */
+  readonly admin: AdminApi;
 
   private readonly tokens: TokenManagerType;
   private readonly outbox: Outbox;
@@ -67,7 +75,11 @@ export class ParleyClient {
   /** From the current connection's Engine.IO handshake. */
   private serverPingIntervalMs: number | undefined;
 
+  private readonly fetchImpl: typeof globalThis.fetch;
+  private readonly network: NetworkWatch;
+
   constructor(private readonly options: ParleyClientOptions) {
+    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.tokens = new TokenManager({
       source: options.credentials
         ? { kind: 'credentials', credentials: options.credentials }
@@ -121,8 +133,18 @@ export class ParleyClient {
       },
       options.watchdog,
     );
+    this.network = new NetworkWatch(
+      {
+        // Drop the socket now: sends queue (pending) instead of vanishing into a dead link.
+        offline: () => this.dropSocket(),
+        online: () => undefined, // the wake signal ends the wait below
+      },
+      options.watchBrowserNetwork ?? true,
+    );
     this.rooms = new RoomsApi(this);
     this.presence = new PresenceApi(this);
+    this.users = new UsersApi(this);
+    this.admin = new AdminApi(this);
     if (options.autoConnect ?? true) this.connect();
   }
 
@@ -209,6 +231,41 @@ export class ParleyClient {
   }
 
   /**
+   * Calls a REST endpoint of the server as the signed-in user (bearer token), e.g.
+   * `client.rest('GET', '/admin/users?q=ali')`. Resolves with the parsed JSON body; a
+   * refused call rejects with a ParleyError carrying the server's code. A 401 renews the
+   * token once and retries.
+   */
+  async rest<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const call = async () =>
+      callRest<T>(this.fetchImpl, this.restUrls(), {
+        method,
+        path,
+        body,
+        token: await this.tokens.getToken(),
+      });
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof ParleyError) || err.code !== 'UNAUTHORIZED' || !this.tokens.canRenew)
+        throw err;
+      this.tokens.invalidate();
+      await this.tokens.renew();
+      return call();
+    }
+  }
+
+  /** @internal a valid access token (renewed when close to expiry). */
+  accessToken(): Promise<string> {
+    return this.tokens.getToken();
+  }
+
+  /** @internal REST base URLs, the current node first. */
+  restBases(): string[] {
+    return this.restUrls();
+  }
+
+  /**
    * Closes the connection for good. Pending sends reject with CLOSED: `maybeStored: false` if
    * never emitted, `true` if emitted without an answer. Outbox entries stay in storage.
    */
@@ -216,6 +273,7 @@ export class ParleyClient {
     if (this.closed) return;
     this.closed = true;
     this.stop.abort();
+    this.network.close();
     clearTimeout(this.refreshTimer);
     void this.acks.flush();
     this.acks.close();
@@ -276,6 +334,11 @@ export class ParleyClient {
     let authRejections = 0;
     while (!this.closed) {
       this.status.set(this.everConnected ? 'reconnecting' : 'connecting', this.status.error);
+      if (!this.network.online) {
+        // Attempts cannot succeed until the browser has a network again.
+        await sleep(2 ** 31 - 1, AbortSignal.any([this.stop.signal, this.network.wakeSignal]));
+        continue;
+      }
       let error: ParleyError;
       try {
         const url = await this.nextUrl();
@@ -308,7 +371,7 @@ export class ParleyClient {
       failures++;
       await sleep(
         backoffDelay(failures, { initialDelayMs: 500, ...this.options.reconnect }),
-        this.stop.signal,
+        AbortSignal.any([this.stop.signal, this.network.wakeSignal]),
       );
     }
   }
@@ -663,3 +726,5 @@ function emptySendStats(): SendStats {
 export type { ConnectionStatus };
 export * from './client-options';
 export { PresenceApi, RoomHandle, RoomsApi } from './room-api';
+export { UsersApi } from './users-api';
+export { AdminApi } from './admin-api';

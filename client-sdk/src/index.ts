@@ -1,6 +1,9 @@
+export { registerUser, type RestCall } from './rest';
 export {
+  AdminApi,
   createParleyClient,
   ParleyClient,
+  UsersApi,
   PresenceApi,
   RoomHandle,
   RoomsApi,
@@ -52,7 +55,9 @@ export type {
   ClientToServerEvents,
   ErrorBody,
   HistoryPage,
+  LiveMetricsSnapshot,
   MemberRole,
+  NodeLiveMetrics,
   Message,
   Presence,
   PresenceStatus,

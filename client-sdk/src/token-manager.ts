@@ -1,5 +1,6 @@
 import type { PublicUser, TokenPair } from '@parley/contract';
-import { ParleyError, toParleyError } from './errors';
+import { ParleyError } from './errors';
+import { callRest } from './rest';
 
 /** A fixed access token, or a function asked for a fresh one on every connect and refresh. */
 export type TokenProvider = string | (() => string | Promise<string>);
@@ -126,32 +127,12 @@ export class TokenManager {
     return pair.accessToken;
   }
 
-  private async post(path: string, body: unknown): Promise<TokenPair> {
-    let lastError: ParleyError | undefined;
-    for (const base of this.options.restUrls()) {
-      let res: Response;
-      try {
-        res = await this.fetchImpl(new URL(path, base).toString(), {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        });
-      } catch (err) {
-        lastError = new ParleyError('NETWORK', `cannot reach ${base}`, { cause: err });
-        continue;
-      }
-      const text = await res.text();
-      const parsed: unknown = text ? safeJson(text) : undefined;
-      if (res.ok) return parsed as TokenPair;
-      const error = toParleyError(parsed, res.status >= 500 ? 'UNAVAILABLE' : 'INTERNAL');
-      // A draining or broken node: another node may answer. Client errors are final.
-      if (res.status >= 500) {
-        lastError = error;
-        continue;
-      }
-      throw error;
-    }
-    throw lastError ?? new ParleyError('NETWORK', 'no server URL to call');
+  private post(path: string, body: unknown): Promise<TokenPair> {
+    return callRest<TokenPair>(this.fetchImpl, this.options.restUrls(), {
+      method: 'POST',
+      path,
+      body,
+    });
   }
 }
 
@@ -161,14 +142,6 @@ async function resolveProvider(provider: TokenProvider): Promise<string> {
     throw new ParleyError('UNAUTHORIZED', 'token provider returned no token', { retryable: false });
   }
   return token;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Reads a JWT's claims without verifying it: the SDK only needs `exp` to plan a refresh. */

@@ -96,12 +96,16 @@ export interface ServerToClientEvents {
   'server:draining': (info: { reconnectInMs: number }) => void;
   /** A request that could not be answered through an ack (it came without a callback). */
   'error:raised': (error: { code: ErrorCode; message: string; event?: string }) => void;
+  /** Admin namespace (`/admin-live`) only: the cluster's live figures, about once a second. */
+  'metrics:updated': (snapshot: LiveMetricsSnapshot) => void;
 }
 
 export interface InterServerEvents {
   ping: () => void;
   /** Admin overview: every node answers with its own figures (see GET /admin/overview). */
   'overview:collect': (reply: (report: NodeOverviewReport) => void) => void;
+  /** Live dashboard: every node answers with its last one-second window. */
+  'metrics:collect': (reply: (report: NodeLiveMetrics) => void) => void;
   /**
    * Membership change: every node puts (or takes) the local sockets of these users in (or
    * out of) the room's channel, then answers, so the sender knows every node applied it
@@ -111,6 +115,38 @@ export interface InterServerEvents {
     change: { userIds: string[]; roomId: string; op: 'join' | 'leave' },
     reply: (applied: true) => void,
   ) => void;
+}
+
+/** Upper bounds (ms) of the fan-out latency histogram buckets; the last one is open-ended. */
+export const FANOUT_LATENCY_BUCKETS_MS = [
+  1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 2000, 5000,
+] as const;
+
+/** One node's figures over its last closed one-second window. */
+export interface NodeLiveMetrics {
+  nodeId: string;
+  connections: number;
+  deliveriesPerSecond: number;
+  errorsPerSecond: number;
+  /** Counts per FANOUT_LATENCY_BUCKETS_MS bucket, plus one for slower deliveries. */
+  fanoutLatencyCounts: number[];
+  uptimeSeconds: number;
+}
+
+/** What the admin dashboard receives: every node that answered, and cluster totals. */
+export interface LiveMetricsSnapshot {
+  at: string;
+  nodes: NodeLiveMetrics[];
+  /** Some node did not answer in time: totals are a lower bound. */
+  partial: boolean;
+  totals: {
+    nodes: number;
+    connections: number;
+    deliveriesPerSecond: number;
+    errorsPerSecond: number;
+    /** Fan-out latency percentiles (stored → written to the socket), ms; null with no deliveries. */
+    fanoutLatencyMs: { p50: number | null; p95: number | null; p99: number | null };
+  };
 }
 
 /** One node's answer to `overview:collect`. Id lists are capped; `idsTruncated` says so. */

@@ -16,6 +16,8 @@ import type { AppDeps, NodeContext } from './ports/node-context';
 import { registerRealtime } from './realtime/register-realtime';
 import { createSocketIoFanout } from './realtime/socket-io-fanout';
 import type { ParleyServer } from './realtime/socket-types';
+import { usersRoutes } from './users/users-routes';
+import { webApp } from './web/web-app';
 
 export type { AppDeps, NodeContext } from './ports/node-context';
 export type { ParleyServer } from './realtime/socket-types';
@@ -44,7 +46,9 @@ export function createApp(deps: AppDeps): ParleyApp {
   // limits) is the address the last trusted proxy saw, which a client cannot forge.
   app.set('trust proxy', config.trustProxy);
   app.use(httpLogging(logger, metrics));
-  app.use(helmet());
+  // No upgrade-insecure-requests: a node on plain http (local, behind a TLS-terminating LB)
+  // must still load its own web app's assets.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(cors({ origin: originCheck(config.corsOrigins), credentials: true }));
   // inflate: false — compressed bodies are refused (415) instead of decompressed: the size
   // cap would apply after inflation, and no client of ours compresses JSON requests.
@@ -85,9 +89,11 @@ export function createApp(deps: AppDeps): ParleyApp {
         )
       : undefined;
   app.use('/auth', auth.router);
+  app.use(usersRoutes({ auth: auth.service, stores: deps.stores }));
   const realtime = registerRealtime({ ...context, io, auth });
   deps.engine.attach(io, (reason) => realtime.resyncLocalSockets(reason));
   instrumentFanOut(io.of('/'), metrics);
+  app.use(webApp(config.webDir).router);
   app.use('/admin', adminRoutes({ ...context, io, auth, realtime }));
   app.get('/openapi.json', openApiHandler());
 

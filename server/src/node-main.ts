@@ -1,4 +1,5 @@
 import { createApp } from './app';
+import { bootstrapAdmin } from './auth/boot-admin';
 import { createEmbeddedEngine } from './cluster/embedded-engine';
 import { createRedisEngine } from './cluster/redis-engine';
 import type { Config } from './config/load-config';
@@ -68,4 +69,25 @@ export async function runNode(config: Config, stopTracing?: () => Promise<void>)
   }
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  const admin = await bootstrapAdmin(config, stores).catch((err: unknown) => {
+    logger.error({ err: err instanceof Error ? err.message : String(err) }, 'boot admin failed');
+    return undefined;
+  });
+  if (config.engine === 'embedded') {
+    // For the person who just typed `npm start`: where to click, and how to get into the console.
+    const lines = [
+      '',
+      `  Parley is running: open ${url}/ (chat) and ${url}/admin (admin console)`,
+      admin?.generatedPassword
+        ? `  Admin sign-in (one-time, this process only): ${admin.username} / ${admin.generatedPassword}`
+        : admin
+          ? `  Admin sign-in: ${admin.username} (password from PARLEY_ADMIN_PASSWORD)`
+          : '',
+      '',
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } else if (admin) {
+    logger.info({ username: admin.username, outcome: admin.outcome }, 'boot admin ready');
+  }
 }

@@ -111,7 +111,37 @@ const auditEntry = z.object({
   at: z.iso.datetime(),
 });
 
-const tags = { history: ['admin: history'], moderation: ['admin: moderation'] };
+/** Moderation actions take an optional reason, kept in the audit log. */
+const reasonBody = z
+  .object({ reason: z.string().max(500).optional().meta({ description: 'Kept in the audit log' }) })
+  .strict();
+
+const tags = {
+  history: ['admin: history'],
+  moderation: ['admin: moderation'],
+  search: ['admin: search'],
+};
+
+/** Rows one listing request may read, whatever the filter. */
+export const LISTING_SCAN_BUDGET = 2_000;
+export const LISTING_PAGE_MAX = 200;
+const listingQuery = {
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .meta({ description: 'Case-insensitive substring of the name, or an exact id' }),
+  cursor: z
+    .guid()
+    .optional()
+    .meta({ description: 'Opaque cursor from the previous page (`nextCursor`)' }),
+  limit: queryInt(1, LISTING_PAGE_MAX, `Page size, at most ${LISTING_PAGE_MAX}`)
+    .optional()
+    .default(ADMIN_PAGE_DEFAULT),
+};
+export type ListingQuery = { q?: string; cursor?: string; limit: number };
 const readErrors = [400, 401, 403, 404, 503];
 
 /** Every admin operation. adminRoutes() gives each one a handler; openapi.ts documents them. */
@@ -204,14 +234,42 @@ export const adminApi = {
     operationId: 'adminFindUsers',
     method: 'get',
     path: '/admin/users',
-    summary: 'Look a user up by username (exact, case-insensitive)',
-    tags: tags.history,
+    summary: 'List users, search them by name, or look one up by exact username',
+    description:
+      '`username`: exact, case-insensitive lookup (zero or one user). Otherwise a paged ' +
+      'listing in storage order, filtered by `q` (case-insensitive substring of the username, ' +
+      `or an exact id); one request reads at most ${LISTING_SCAN_BUDGET} rows, so a page may ` +
+      'be short and still have a `nextCursor`.',
+    tags: tags.search,
     security: 'admin',
-    query: z.object({ username: z.string().min(1).max(64) }).strict(),
+    query: z
+      .object({
+        username: z.string().min(1).max(64).optional().meta({ description: 'Exact username' }),
+        ...listingQuery,
+      })
+      .strict(),
     success: {
       status: 200,
-      description: 'Zero or one user',
-      schema: z.object({ users: z.array(adminUser) }),
+      description: 'Matching users',
+      schema: z.object({ users: z.array(adminUser), nextCursor: z.string().nullable() }),
+    },
+    errors: [400, 401, 403, 503],
+  }),
+  listRooms: defineRoute({
+    operationId: 'adminListRooms',
+    method: 'get',
+    path: '/admin/rooms',
+    summary: 'List rooms or search them by name',
+    description:
+      'A paged listing in storage order, filtered by `q` (case-insensitive substring of the ' +
+      `name, or an exact id); one request reads at most ${LISTING_SCAN_BUDGET} rows.`,
+    tags: tags.search,
+    security: 'admin',
+    query: z.object(listingQuery).strict(),
+    success: {
+      status: 200,
+      description: 'Matching rooms',
+      schema: z.object({ rooms: z.array(roomSchema), nextCursor: z.string().nullable() }),
     },
     errors: [400, 401, 403, 503],
   }),
@@ -228,6 +286,7 @@ export const adminApi = {
         seq: queryInt(1, Number.MAX_SAFE_INTEGER, 'Position of the message in the room'),
       })
       .strict(),
+    body: reasonBody,
     success: {
       status: 200,
       description: 'The message as clients now see it',
@@ -243,7 +302,7 @@ export const adminApi = {
     tags: tags.moderation,
     security: 'admin',
     params: userParams,
-    body: z.object({ reason: z.string().max(500).optional() }).strict(),
+    body: reasonBody,
     success: {
       status: 200,
       description: 'Banned',
@@ -274,6 +333,7 @@ export const adminApi = {
     tags: tags.moderation,
     security: 'admin',
     params: z.object({ roomId: id, userId: id }).strict(),
+    body: reasonBody,
     success: {
       status: 200,
       description: 'Removed',

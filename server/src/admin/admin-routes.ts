@@ -10,6 +10,7 @@ import type { UserRecord } from '../storage/types';
 import { type AdminApi, adminApi } from './admin-api';
 import { createAdminService } from './admin-service';
 import { createClusterOverview } from './cluster-overview';
+import { installLiveMetrics } from './live-metrics';
 
 export interface AdminDeps extends NodeContext {
   /** For the node's own socket statistics and the cluster overview request. */
@@ -49,6 +50,15 @@ export function adminRoutes(deps: AdminDeps): Router {
     nodeId: deps.config.nodeId,
   });
 
+  installLiveMetrics({
+    io: deps.io,
+    engine: deps.engine,
+    metrics: deps.metrics,
+    auth: deps.auth.service,
+    nodeId: deps.config.nodeId,
+    allowedOrigins: deps.config.corsOrigins,
+  });
+
   // Authentication before anything else: without a valid admin token, even a malformed
   // request learns nothing (401/403, never 400 or 404).
   const router = Router();
@@ -65,9 +75,21 @@ export function adminRoutes(deps: AdminDeps): Router {
     userMessages: ({ req, params, query }) =>
       service.userHistory(actorOf(req), params.userId, query),
     user: ({ req, params }) => service.user(actorOf(req), params.userId),
-    findUsers: ({ req, query }) => service.findUsers(actorOf(req), query.username),
-    deleteMessage: ({ req, params }) =>
-      service.deleteMessage(actorOf(req), params.roomId, params.seq),
+    findUsers: ({ req, query: { username, ...listing } }) =>
+      username !== undefined
+        ? service.findUsers(actorOf(req), username)
+        : service.searchUsers(listing),
+    listRooms: ({ query }) => service.searchRooms(query),
+    deleteMessage: async ({ req, params, body }) => {
+      const result = await service.deleteMessage(
+        actorOf(req),
+        params.roomId,
+        params.seq,
+        body.reason,
+      );
+      moderation(req, 'delete', { roomId: params.roomId, seq: params.seq, reason: body.reason });
+      return result;
+    },
     banUser: async ({ req, params, body }) => {
       const result = await service.ban(actorOf(req), params.userId, body.reason);
       moderation(req, 'ban', { target: params.userId, reason: body.reason });
@@ -78,9 +100,13 @@ export function adminRoutes(deps: AdminDeps): Router {
       moderation(req, 'unban', { target: params.userId });
       return result;
     },
-    kickMember: async ({ req, params }) => {
-      const result = await service.kick(actorOf(req), params.roomId, params.userId);
-      moderation(req, 'kick', { target: params.userId, roomId: params.roomId });
+    kickMember: async ({ req, params, body }) => {
+      const result = await service.kick(actorOf(req), params.roomId, params.userId, body.reason);
+      moderation(req, 'kick', {
+        target: params.userId,
+        roomId: params.roomId,
+        reason: body.reason,
+      });
       return result;
     },
     overview: () => overview.collect(),

@@ -9,7 +9,13 @@ import type { Logger } from '../observability/logger';
 import type { Fanout } from '../ports/fanout';
 import type { RoomService } from '../rooms/room-service';
 import type { Stores, UserMessagePosition, UserRecord } from '../storage/types';
-import type { ExportQuery, RoomHistoryQuery, UserHistoryQuery } from './admin-api';
+import {
+  type ExportQuery,
+  LISTING_SCAN_BUDGET,
+  type ListingQuery,
+  type RoomHistoryQuery,
+  type UserHistoryQuery,
+} from './admin-api';
 import { decodeRoomCursor, decodeUserCursor, encodeCursor } from './history-cursor';
 
 /**
@@ -26,6 +32,34 @@ const EXPORT_BATCH = 500;
  */
 const SEQ_TIME_SKEW_MS = 60_000;
 const NIL_ID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * A bounded, filtered walk over a storage-order listing (users or rooms): reads batches
+ * after the cursor until the page is full or the scan budget is spent. The cursor is the
+ * last id read, so the next request continues right after it.
+ */
+async function scanListing<T extends { id: string }>(
+  query: ListingQuery,
+  read: (afterId: string | undefined, want: number) => Promise<T[]>,
+  keep: (item: T) => boolean,
+): Promise<{ items: T[]; nextCursor: string | null }> {
+  const items: T[] = [];
+  let after = query.cursor;
+  let scanned = 0;
+  while (scanned < LISTING_SCAN_BUDGET) {
+    const want = Math.min(SCAN_BATCH, LISTING_SCAN_BUDGET - scanned);
+    const rows = await read(after, want);
+    for (const row of rows) {
+      scanned++;
+      after = row.id;
+      if (!keep(row)) continue;
+      items.push(row);
+      if (items.length === query.limit) return { items, nextCursor: row.id };
+    }
+    if (rows.length < want) return { items, nextCursor: null };
+  }
+  return { items, nextCursor: after ?? null };
+}
 
 export interface HistoryPageResult {
   messages: Message[];
@@ -258,14 +292,35 @@ export function createAdminService(deps: {
     async findUsers(actor: UserRecord, username: string) {
       const user = await stores.users.findUserByUsername(username);
       if (user) await audit(actor, 'user.find', 'user', user.id, { username });
-      return { users: user ? [toAdminUser(user)] : [] };
+      return { users: user ? [toAdminUser(user)] : [], nextCursor: null };
     },
 
-    async deleteMessage(actor: UserRecord, roomId: string, seq: number) {
+    async searchUsers(query: ListingQuery) {
+      const needle = query.q?.toLowerCase();
+      const page = await scanListing(
+        query,
+        (after, want) => stores.users.scanUsers(after, want),
+        (u) => needle === undefined || u.id === needle || u.username.toLowerCase().includes(needle),
+      );
+      return { users: page.items.map(toAdminUser), nextCursor: page.nextCursor };
+    },
+
+    async searchRooms(query: ListingQuery) {
+      const needle = query.q?.toLowerCase();
+      const page = await scanListing(
+        query,
+        (after, want) => stores.rooms.scanRooms(after, want),
+        (r) => needle === undefined || r.id === needle || r.name.toLowerCase().includes(needle),
+      );
+      return { rooms: page.items, nextCursor: page.nextCursor };
+    },
+
+    async deleteMessage(actor: UserRecord, roomId: string, seq: number, reason?: string) {
       const message = await stores.messages.findMessage(roomId, seq);
       if (!message) throw new AppError('NOT_FOUND', 'no such message');
       await audit(actor, 'message.delete', 'message', `${roomId}:${seq}`, {
         senderId: message.senderId,
+        ...(reason ? { reason } : {}),
       });
       // The realtime service stores the soft delete and broadcasts message:deleted cluster-wide.
       return deps.messages.remove(actor.id, roomId, seq, true);
@@ -295,13 +350,13 @@ export function createAdminService(deps: {
       return { userId, bannedAt: null };
     },
 
-    async kick(actor: UserRecord, roomId: string, userId: string) {
+    async kick(actor: UserRecord, roomId: string, userId: string, reason?: string) {
       const room = await requireRoom(roomId);
       const member = await stores.rooms.findMember(roomId, userId);
       if (!member) throw new AppError('NOT_FOUND', 'not a member of this room');
       if (room.kind === 'dm')
         throw new AppError('CONFLICT', 'direct rooms keep both members; ban the user instead');
-      await audit(actor, 'room.kick', 'room', roomId, { userId });
+      await audit(actor, 'room.kick', 'room', roomId, { userId, ...(reason ? { reason } : {}) });
       // Recorded, removed, unsubscribed on every node (confirmed), then announced: the room
       // hears member:left, the user room:removed on their own channel. The record keeps
       // them from rejoining with room:join.

@@ -49,7 +49,7 @@ async function main(): Promise<number> {
     const { outcome, user } = await createOrPromoteAdmin(
       { stores: createCassandraStores(client), hasher: createPasswordHasher(config.argon2) },
       username,
-      readPassword,
+      () => readPassword(config.admin.password),
     );
     const text = {
       created: `created admin "${user.username}" (${user.id})`,
@@ -79,8 +79,7 @@ function readConfig() {
   }
 }
 
-async function readPassword(): Promise<string> {
-  const fromEnv = process.env.PARLEY_ADMIN_PASSWORD;
+async function readPassword(fromEnv: string | undefined): Promise<string> {
   if (fromEnv) return fromEnv;
   if (process.stdin.isTTY) return promptHidden('admin password: ');
   let text = '';

@@ -18,6 +18,8 @@ export async function createOrPromoteAdmin(
   deps: { stores: Pick<Stores, 'users' | 'audit'>; hasher: PasswordHasher },
   rawUsername: string,
   readPassword: () => Promise<string>,
+  /** Who made the change, for the audit log. */
+  source = 'npm run admin:create',
 ): Promise<{ outcome: AdminCreateOutcome; user: UserRecord }> {
   const { users, audit } = deps.stores;
   const username = check('username', usernameSchema, rawUsername);
@@ -33,7 +35,7 @@ export async function createOrPromoteAdmin(
       createdAt: new Date(),
     };
     if ((await users.createUser(user)) === 'created') {
-      await record(audit, 'user.create-admin', user.id);
+      await record(audit, 'user.create-admin', user.id, source);
       return { outcome: 'created', user };
     }
     // Someone registered the name between our lookup and our claim: promote that account.
@@ -43,18 +45,18 @@ export async function createOrPromoteAdmin(
   if (existing.roles.includes('admin')) return { outcome: 'already-admin', user: existing };
   const roles = [...new Set([...existing.roles, 'admin' as const])];
   await users.setUserRoles(existing.id, roles);
-  await record(audit, 'user.promote-admin', existing.id);
+  await record(audit, 'user.promote-admin', existing.id, source);
   return { outcome: 'promoted', user: { ...existing, roles } };
 }
 
-async function record(audit: Stores['audit'], action: string, userId: string) {
+async function record(audit: Stores['audit'], action: string, userId: string, source: string) {
   await audit.appendAudit({
     id: randomUUID(),
     actorId: OPERATOR_ACTOR_ID,
     action,
     targetType: 'user',
     targetId: userId,
-    detail: 'npm run admin:create',
+    detail: source,
     at: new Date(),
   });
 }

@@ -118,6 +118,11 @@ const envSchema = z.object({
   SEND_DEDUPE_WINDOW_SECONDS: positiveInt.min(60).max(86_400).default(600),
   SEND_SETTLE_TIMEOUT_MS: positiveInt.min(1_000).max(600_000).default(30_000),
   SEND_RESEED_QUIET_MS: z.coerce.number().int().min(0).max(600_000).default(20_000),
+  /** An admin account made (or promoted) at boot; see docs/configuration.md. */
+  PARLEY_ADMIN_USERNAME: z.string().min(1).max(64).optional(),
+  PARLEY_ADMIN_PASSWORD: z.string().min(1).max(256).optional(),
+  /** The built web app (chat + admin console); default: the repository's web/dist. */
+  WEB_DIR: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -194,6 +199,13 @@ export interface Config {
     /** After Redis lost a room's counter, retries without a binding wait this long. */
     reseedQuietMs: number;
   };
+  /**
+   * Boot-time admin. On the embedded engine a node always makes one (a generated one-time
+   * password when none is given); a cluster node only when both are set.
+   */
+  admin: { username?: string; password?: string };
+  /** Where the built web app lives; undefined = the repository's web/dist. */
+  webDir?: string;
 }
 
 export class ConfigError extends Error {
@@ -367,6 +379,8 @@ export function loadConfig(
       settleTimeoutMs: e.SEND_SETTLE_TIMEOUT_MS,
       reseedQuietMs: e.SEND_RESEED_QUIET_MS,
     },
+    admin: { username: e.PARLEY_ADMIN_USERNAME, password: e.PARLEY_ADMIN_PASSWORD },
+    webDir: e.WEB_DIR,
   };
 }
 

@@ -2,6 +2,7 @@ import { credentialsSchema, logoutRequestSchema, refreshRequestSchema } from '@p
 import type { RequestHandler } from 'express';
 import { z, type ZodType } from 'zod';
 import { adminApi } from '../admin/admin-api';
+import { usersApi } from '../users/users-api';
 import { type ApiRoute, defineRoute } from './api-route';
 import {
   healthSchema,
@@ -122,7 +123,11 @@ const publicApi: ApiRoute[] = [
 ];
 
 /** Every REST operation of a node: the input of the OpenAPI document. */
-export const apiRoutes: ApiRoute[] = [...publicApi, ...(Object.values(adminApi) as ApiRoute[])];
+export const apiRoutes: ApiRoute[] = [
+  ...publicApi,
+  ...(Object.values(usersApi) as ApiRoute[]),
+  ...(Object.values(adminApi) as ApiRoute[]),
+];
 
 const statusText: Record<number, string> = {
   400: 'Malformed request; `issues` names each offending parameter',

@@ -22,6 +22,11 @@ export interface UserStore {
   setUserRoles(id: string, roles: Role[]): Promise<void>;
   setUserBanned(id: string, bannedAt: Date | undefined): Promise<void>;
   recordLastSeen(id: string, at: Date): Promise<void>;
+  /**
+   * Walks every user in a stable storage order (the admin console's listing): up to
+   * `limit` users after the one with id `afterId` (from the start when undefined).
+   */
+  scanUsers(afterId: string | undefined, limit: number): Promise<UserRecord[]>;
 }
 
 export interface RefreshTokenRecord {
@@ -74,6 +79,8 @@ export interface RoomStore {
   listRoomsOfUser(
     userId: string,
   ): Promise<{ roomId: string; role: MemberRole; joinedAt: string }[]>;
+  /** Like scanUsers: every room in a stable storage order, `limit` after room `afterId`. */
+  scanRooms(afterId: string | undefined, limit: number): Promise<Room[]>;
 }
 
 export interface MessageStore {

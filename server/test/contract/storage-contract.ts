@@ -45,6 +45,52 @@ export function describeStorageContract(name: string, getStores: () => Stores) {
       expect(await users.findUserById(randomUUID())).toBeUndefined();
     });
 
+    it('users and rooms: a paged scan visits each one exactly once', async () => {
+      const { users, rooms } = getStores();
+      const userIds = await Promise.all(
+        [1, 2, 3].map(async () => {
+          const id = randomUUID();
+          await users.createUser({
+            id,
+            username: `scan_${id.slice(0, 8)}`,
+            passwordHash: 'h',
+            roles: ['user'],
+            createdAt: new Date(),
+          });
+          return id;
+        }),
+      );
+      const roomIds = await Promise.all(
+        [1, 2, 3].map(async (n) => {
+          const id = randomUUID();
+          const createdAt = new Date().toISOString();
+          await rooms.createRoom(
+            { id, kind: 'group', name: `scan ${n}`, createdBy: id, createdAt },
+            [],
+          );
+          return id;
+        }),
+      );
+      // Other tests share the store: walk everything in pages of 2 and look for ours.
+      async function walk(scan: (after: string | undefined) => Promise<{ id: string }[]>) {
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await scan(after);
+          expect(page.length).toBeLessThanOrEqual(2);
+          seen.push(...page.map((x) => x.id));
+          if (page.length < 2) return seen;
+          after = page[page.length - 1]?.id;
+        }
+      }
+      const seenUsers = await walk((after) => users.scanUsers(after, 2));
+      const seenRooms = await walk((after) => rooms.scanRooms(after, 2));
+      expect(new Set(seenUsers).size).toBe(seenUsers.length);
+      expect(new Set(seenRooms).size).toBe(seenRooms.length);
+      for (const id of userIds) expect(seenUsers).toContain(id);
+      for (const id of roomIds) expect(seenRooms).toContain(id);
+    });
+
     it('tokens: a refresh token rotates once; families revoke', async () => {
       const { tokens } = getStores();
       const record = {

@@ -45,4 +45,69 @@ describe('main', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
   }, 30_000);
+
+  it('on the embedded engine prints the URL and a one-time admin credential that opens the admin API', async () => {
+    const run = runMain({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ARGON2_MEMORY_KIB: '8192',
+      ARGON2_TIME_COST: '1',
+    });
+    const [, url, username, password] = await waitFor(
+      run,
+      /open (http:\/\/[^\s/]+)\/ \(chat\)[\s\S]*one-time, this process only\): (\S+) \/ (\S+)/,
+    );
+    const login = await fetch(`${url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+    expect(login.status).toBe(200);
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const overview = await fetch(`${url}/admin/overview`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    expect(overview.status).toBe(200);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  }, 30_000);
+
+  it('takes the boot admin from PARLEY_ADMIN_USERNAME / PARLEY_ADMIN_PASSWORD', async () => {
+    const run = runMain({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ARGON2_MEMORY_KIB: '8192',
+      ARGON2_TIME_COST: '1',
+      PARLEY_ADMIN_USERNAME: 'root_op',
+      PARLEY_ADMIN_PASSWORD: 'a long enough secret',
+    });
+    const [, url] = await waitFor(run, /Admin sign-in: root_op[\s\S]*|open (http:\/\/[^\s/]+)\//);
+    const [, base] = /open (http:\/\/[^\s/]+)\//.exec(run.output()) ?? [];
+    expect(run.output()).not.toMatch(/one-time/);
+    const login = await fetch(`${base ?? url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'root_op', password: 'a long enough secret' }),
+    });
+    expect(login.status).toBe(200);
+    const { user } = (await login.json()) as { user: { roles: string[] } };
+    expect(user.roles).toContain('admin');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  }, 30_000);
 });
+
+function waitFor(run: ReturnType<typeof runMain>, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no match: ${run.output()}`)), 20_000);
+    const check = () => {
+      const match = pattern.exec(run.output());
+      if (!match) return;
+      clearTimeout(timer);
+      run.child.stdout.off('data', check);
+      resolve(match);
+    };
+    run.child.stdout.on('data', check);
+    check();
+  });
+}

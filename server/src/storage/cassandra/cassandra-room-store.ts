@@ -33,16 +33,19 @@ export class CassandraRoomStore implements RoomStore {
     const row = (
       await this.db.execute('SELECT * FROM rooms WHERE room_id = ?', [roomId], prepared)
     ).first();
-    if (!row) return undefined;
-    const room: Room = {
-      id: str(row.get('room_id')),
-      kind: str(row.get('kind')) as Room['kind'],
-      name: str(row.get('name')),
-      createdBy: str(row.get('created_by')),
-      createdAt: toIso(row.get('created_at')) ?? new Date(0).toISOString(),
-    };
-    if (row.get('public') === true) room.public = true;
-    return room;
+    return row ? toRoom(row) : undefined;
+  }
+  async scanRooms(afterId: string | undefined, limit: number) {
+    // Token order: the partitioner's, stable across pages; each page reads `limit` rows.
+    const rs =
+      afterId === undefined
+        ? await this.db.execute('SELECT * FROM rooms LIMIT ?', [limit], prepared)
+        : await this.db.execute(
+            'SELECT * FROM rooms WHERE token(room_id) > token(?) LIMIT ?',
+            [afterId, limit],
+            prepared,
+          );
+    return rs.rows.map(toRoom);
   }
   async findOrCreateDirectRoom(room: Room, userA: string, userB: string) {
     const [low, high] = [userA, userB].sort() as [string, string];
@@ -146,6 +149,18 @@ export class CassandraRoomStore implements RoomStore {
       joinedAt: toIso(row.get('joined_at')) ?? '',
     }));
   }
+}
+
+function toRoom(row: Row): Room {
+  const room: Room = {
+    id: str(row.get('room_id')),
+    kind: str(row.get('kind')) as Room['kind'],
+    name: str(row.get('name')),
+    createdBy: str(row.get('created_by')),
+    createdAt: toIso(row.get('created_at')) ?? new Date(0).toISOString(),
+  };
+  if (row.get('public') === true) room.public = true;
+  return room;
 }
 
 function memberRows(

@@ -58,6 +58,18 @@ export class CassandraUserStore implements UserStore {
   async setUserRoles(id: string, roles: Role[]) {
     await this.db.execute('UPDATE users SET roles = ? WHERE user_id = ?', [roles, id], idempotent);
   }
+  async scanUsers(afterId: string | undefined, limit: number) {
+    // Token order: the partitioner's, stable across pages; each page reads `limit` rows.
+    const rs =
+      afterId === undefined
+        ? await this.db.execute('SELECT * FROM users LIMIT ?', [limit], prepared)
+        : await this.db.execute(
+            'SELECT * FROM users WHERE token(user_id) > token(?) LIMIT ?',
+            [afterId, limit],
+            prepared,
+          );
+    return rs.rows.map(toUser);
+  }
   async setUserBanned(id: string, bannedAt: Date | undefined) {
     // Unbanning writes one tombstone on purpose: it is rare and keeps the row small.
     await this.db.execute(

@@ -32,6 +32,18 @@ export function createMemoryStores(): Stores {
 
 const clone = <T>(value: T): T => structuredClone(value);
 
+/** Id order stands in for Cassandra's token order: stable, unrelated to names or time. */
+function afterScan<T extends { id: string }>(
+  items: T[],
+  afterId: string | undefined,
+  limit: number,
+) {
+  return items
+    .filter((item) => afterId === undefined || item.id > afterId)
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, limit);
+}
+
 class MemoryUserStore implements UserStore {
   private readonly byId = new Map<string, UserRecord>();
   private readonly idByName = new Map<string, string>();
@@ -59,6 +71,9 @@ class MemoryUserStore implements UserStore {
   }
   async setUserBanned(id: string, bannedAt: Date | undefined) {
     this.patch(id, { bannedAt });
+  }
+  async scanUsers(afterId: string | undefined, limit: number) {
+    return afterScan([...this.byId.values()], afterId, limit).map(clone);
   }
   async recordLastSeen(id: string, at: Date) {
     this.patch(id, { lastSeenAt: at });
@@ -107,6 +122,9 @@ class MemoryRoomStore implements RoomStore {
   async findRoom(roomId: string) {
     const room = this.rooms.get(roomId);
     return room && clone(room);
+  }
+  async scanRooms(afterId: string | undefined, limit: number) {
+    return afterScan([...this.rooms.values()], afterId, limit).map(clone);
   }
   async findOrCreateDirectRoom(room: Room, userA: string, userB: string) {
     const key = [userA, userB].sort().join(':');

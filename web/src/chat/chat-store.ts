@@ -1,0 +1,301 @@
+import {
+  type ConnectionStatus,
+  isParleyError,
+  type Message,
+  type OutboxEntry,
+  type ParleyClient,
+  type RoomSummary,
+} from '@parley/client-sdk';
+import { errorText } from '../shared/format';
+
+const HISTORY_PAGE = 30;
+const TYPING_SHOWN_MS = 6_000;
+
+/**
+ * Everything the chat shows, kept from the SDK's events. Components read it and re-render
+ * on `subscribe`; the SDK already orders and dedupes the message feed, so this only merges
+ * history pages and live messages by id.
+ */
+export class ChatStore {
+  status: ConnectionStatus;
+  statusError: string | undefined;
+  /** Why the session ended for good (banned, signed out elsewhere). */
+  endedReason: string | undefined;
+  notice: string | undefined;
+  rooms = new Map<string, RoomSummary>();
+  activeRoomId: string | undefined;
+  messages = new Map<string, Message[]>();
+  hasOlder = new Map<string, boolean>();
+  pending: OutboxEntry[] = [];
+  failed: { entry: OutboxEntry; error: string }[] = [];
+  typing = new Map<string, Map<string, number>>();
+  presence = new Map<string, 'online' | 'offline'>();
+  members = new Map<string, string[]>();
+  /** Per room: the highest seq each other member has read. */
+  readBy = new Map<string, Map<string, number>>();
+  names = new Map<string, string>();
+
+  private listeners = new Set<() => void>();
+  private offs: (() => void)[] = [];
+  private asked = new Set<string>();
+
+  constructor(readonly client: ParleyClient) {
+    this.status = client.status.value;
+    const me = client.user;
+    if (me) this.names.set(me.id, me.username);
+    this.offs.push(
+      client.status.subscribe((status, error) => {
+        this.status = status;
+        this.statusError = error ? errorText(error) : undefined;
+        if (status === 'auth-failed') this.endedReason = endReason(error);
+        this.refreshPending();
+      }),
+      client.on('message:created', (m) => this.onMessage(m)),
+      client.on('message:updated', (m) => this.replace(m)),
+      client.on('message:deleted', (m) => this.replace(m)),
+      client.on('outbox:sent', () => this.refreshPending()),
+      client.on('outbox:failed', (error, entry) => {
+        this.failed.push({ entry, error: errorText(error) });
+        this.refreshPending();
+      }),
+      client.on('typing:changed', ({ roomId, userId, typing }) => {
+        if (userId === this.myId) return;
+        const room = this.typing.get(roomId) ?? new Map<string, number>();
+        if (typing) room.set(userId, Date.now() + TYPING_SHOWN_MS);
+        else room.delete(userId);
+        this.typing.set(roomId, room);
+        this.lookupNames([userId]);
+        this.emit();
+      }),
+      client.on('presence:changed', ({ userId, status }) => {
+        this.presence.set(userId, status);
+        this.emit();
+      }),
+      client.on('read:updated', ({ roomId, userId, readSeq }) => {
+        const room = this.readBy.get(roomId) ?? new Map<string, number>();
+        room.set(userId, Math.max(readSeq, room.get(userId) ?? 0));
+        this.readBy.set(roomId, room);
+        this.emit();
+      }),
+      client.on('member:joined', ({ roomId, userId }) => {
+        // Our own arrival comes as room:added, with the room's summary.
+        if (userId !== this.myId && this.members.has(roomId)) void this.loadMembers(roomId);
+      }),
+      client.on('member:left', ({ roomId, userId }) => {
+        // Our own removal comes as room:removed, with the reason.
+        if (userId !== this.myId && this.members.has(roomId)) void this.loadMembers(roomId);
+      }),
+      client.on('room:added', (summary) => {
+        this.rooms.set(summary.id, summary);
+        if (summary.kind === 'dm') void this.loadMembers(summary.id);
+        this.emit();
+      }),
+      client.on('room:removed', ({ roomId, reason }) => {
+        const room = this.rooms.get(roomId);
+        this.rooms.delete(roomId);
+        if (this.activeRoomId === roomId) this.activeRoomId = undefined;
+        if (reason !== 'left') {
+          const name = room ? this.roomTitle(room) : 'a room';
+          this.notice = `You were removed from ${name} (${reason}).`;
+        }
+        this.emit();
+      }),
+      client.on('client:synced', () => void this.loadRooms()),
+    );
+    // Typing indicators expire on their own if the "stopped" event never comes.
+    const sweep = setInterval(() => {
+      let changed = false;
+      for (const room of this.typing.values())
+        for (const [userId, until] of room)
+          if (until < Date.now()) changed = room.delete(userId) || changed;
+      if (changed) this.emit();
+    }, 1_000);
+    this.offs.push(() => clearInterval(sweep));
+  }
+
+  get myId(): string | undefined {
+    return this.client.user?.id ?? this.client.userId;
+  }
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  close(): void {
+    for (const off of this.offs) off();
+    this.client.close();
+  }
+
+  nameOf(userId: string): string {
+    return this.names.get(userId) ?? userId.slice(0, 8);
+  }
+
+  roomTitle(room: RoomSummary): string {
+    if (room.kind === 'group') return `#${room.name}`;
+    const peer = this.members.get(room.id)?.find((id) => id !== this.myId);
+    return peer ? `@${this.nameOf(peer)}` : 'Direct message';
+  }
+
+  async loadRooms(): Promise<void> {
+    try {
+      const rooms = await this.client.rooms.list();
+      this.rooms = new Map(rooms.map((r) => [r.id, r]));
+      if (this.activeRoomId) {
+        const active = this.rooms.get(this.activeRoomId);
+        if (active) active.unread = 0;
+      }
+      // Direct rooms are named after the other member.
+      await Promise.all(rooms.filter((r) => r.kind === 'dm').map((r) => this.loadMembers(r.id)));
+      this.emit();
+    } catch (err) {
+      this.setNotice(err);
+    }
+  }
+
+  async openRoom(roomId: string): Promise<void> {
+    this.activeRoomId = roomId;
+    const room = this.rooms.get(roomId);
+    if (room) room.unread = 0;
+    this.emit();
+    const tasks: Promise<unknown>[] = [this.loadMembers(roomId)];
+    if (!this.messages.has(roomId)) tasks.push(this.loadOlder(roomId));
+    await Promise.all(tasks);
+    this.markRead(roomId);
+  }
+
+  /** One page of history before the oldest message shown (cursor = its seq). */
+  async loadOlder(roomId: string): Promise<void> {
+    const list = this.messages.get(roomId) ?? [];
+    const before = list[0]?.seq;
+    try {
+      const page = await this.client
+        .room(roomId)
+        .history(before === undefined ? { limit: HISTORY_PAGE } : { before, limit: HISTORY_PAGE });
+      this.merge(roomId, page.messages);
+      this.hasOlder.set(roomId, page.hasMore);
+      this.lookupNames(page.messages.map((m) => m.senderId));
+      this.emit();
+    } catch (err) {
+      this.setNotice(err);
+    }
+  }
+
+  async loadMembers(roomId: string): Promise<void> {
+    try {
+      const members = await this.client.rooms.members(roomId);
+      const ids = members.map((m) => m.userId);
+      this.members.set(roomId, ids);
+      await this.lookupNames(ids);
+      const presence = await this.client.presence.query({ roomId });
+      for (const p of presence) this.presence.set(p.userId, p.status);
+      this.emit();
+    } catch (err) {
+      this.setNotice(err);
+    }
+  }
+
+  send(roomId: string, body: string): void {
+    const sent = this.client.room(roomId).send(body);
+    this.refreshPending();
+    sent.then(
+      () => this.refreshPending(),
+      () => this.refreshPending(), // reported through outbox:failed
+    );
+  }
+
+  async run(action: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await action();
+      return true;
+    } catch (err) {
+      this.setNotice(err);
+      return false;
+    }
+  }
+
+  markRead(roomId: string): void {
+    const list = this.messages.get(roomId);
+    const last = list?.[list.length - 1];
+    if (!last || document.visibilityState !== 'visible') return;
+    const room = this.rooms.get(roomId);
+    if (room && room.readSeq >= last.seq) return;
+    if (room) room.readSeq = last.seq;
+    this.client
+      .room(roomId)
+      .markRead(last.seq)
+      .catch(() => undefined); // best effort: the next message marks again
+  }
+
+  setNotice(err: unknown): void {
+    this.notice = errorText(err);
+    this.emit();
+  }
+
+  clearNotice(): void {
+    this.notice = undefined;
+    this.emit();
+  }
+
+  async lookupNames(ids: string[]): Promise<void> {
+    const unknown = [...new Set(ids)].filter((id) => !this.names.has(id) && !this.asked.has(id));
+    if (unknown.length === 0) return;
+    for (const id of unknown) this.asked.add(id);
+    try {
+      for (const user of await this.client.users.get(unknown.slice(0, 100)))
+        this.names.set(user.id, user.username);
+      this.emit();
+    } catch {
+      for (const id of unknown) this.asked.delete(id); // try again next time
+    }
+  }
+
+  private onMessage(message: Message): void {
+    const room = this.rooms.get(message.roomId);
+    if (!room) {
+      // A room we did not know yet (a new DM, an invite that raced the list): reload.
+      void this.loadRooms();
+    } else {
+      room.lastSeq = Math.max(room.lastSeq, message.seq);
+      if (message.roomId !== this.activeRoomId && message.senderId !== this.myId) room.unread++;
+    }
+    if (this.messages.has(message.roomId) || message.roomId === this.activeRoomId)
+      this.merge(message.roomId, [message]);
+    this.lookupNames([message.senderId]);
+    this.typing.get(message.roomId)?.delete(message.senderId);
+    this.refreshPending();
+    if (message.roomId === this.activeRoomId) this.markRead(message.roomId);
+  }
+
+  private replace(message: Message): void {
+    if (this.messages.has(message.roomId)) this.merge(message.roomId, [message]);
+    this.emit();
+  }
+
+  private merge(roomId: string, incoming: Message[]): void {
+    const byId = new Map((this.messages.get(roomId) ?? []).map((m) => [m.id, m]));
+    for (const m of incoming) byId.set(m.id, m);
+    this.messages.set(
+      roomId,
+      [...byId.values()].sort((a, b) => a.seq - b.seq),
+    );
+  }
+
+  private refreshPending(): void {
+    this.pending = this.client.pendingSends;
+    this.emit();
+  }
+
+  private emit(): void {
+    for (const fn of this.listeners) fn();
+  }
+}
+
+function endReason(error: Error | undefined): string {
+  if (!error) return 'Your session ended. Sign in again.';
+  if (!isParleyError(error)) return `Disconnected: ${error.message}`;
+  if (error.code === 'FORBIDDEN' && /banned/i.test(error.message))
+    return 'Your account has been banned by an administrator.';
+  if (error.code === 'UNAUTHORIZED') return 'Your session has ended. Sign in again.';
+  return `Disconnected: ${error.message}`;
+}
