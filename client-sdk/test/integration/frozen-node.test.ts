@@ -28,7 +28,7 @@ describe('SDK failover off a frozen or killed node process, real Redis + Cassand
       LOG_LEVEL: 'info',
       HOST: '127.0.0.1',
       PORT: '0',
-      REDIS_URL: services.redisUrl,
+      ...services.redisEnv,
       REDIS_KEY_PREFIX: cluster.prefix,
       CASSANDRA_CONTACT_POINTS: services.cassandraContactPoints.join(','),
       CASSANDRA_KEYSPACE: inject('keyspace'),
