@@ -49,11 +49,15 @@ describe('delivery checker: random disconnects across three nodes', () => {
     });
     await Promise.all(clients.slice(1).map((c) => c.rooms.join(room.id)));
 
-    const feeds = clients.map((c) => {
+    // The ordered feed, and the SDK's documented late path (below the position, shown once).
+    const lateFeeds: Message[][] = clients.map(() => []);
+    const feeds = clients.map((c, i) => {
       const got: Message[] = [];
       c.room(room.id).on('message:created', (m) => got.push(m));
+      c.room(room.id).on('message:late', (m) => lateFeeds[i]!.push(m));
       return got;
     });
+    const everything = (i: number) => [...feeds[i]!, ...lateFeeds[i]!];
 
     // Chaos: cut random live connections at the transport level while the sends run.
     let cuts = 0;
@@ -95,7 +99,7 @@ describe('delivery checker: random disconnects across three nodes', () => {
     // Every member converges on every acked message (the SDK catches up after each reconnect).
     const deadline = Date.now() + 30_000;
     while (
-      feeds.some((f) => acked.some((m) => !f.some((x) => x.id === m.id))) &&
+      feeds.some((_, i) => acked.some((m) => !everything(i).some((x) => x.id === m.id))) &&
       Date.now() < deadline
     ) {
       await new Promise((r) => setTimeout(r, 100)); // convergence has no single event to await
@@ -103,13 +107,19 @@ describe('delivery checker: random disconnects across three nodes', () => {
 
     const stored = await nodes[0]!.stores.messages.listMessagesAfter(room.id, 0, 10_000);
     const storedIds = new Set(stored.map((m) => m.id));
-    const lost = feeds.map((f) => [...ackedIds].filter((id) => !f.some((m) => m.id === id)).length);
-    const appDuplicates = feeds.map((f) => f.length - new Set(f.map((m) => m.id)).size);
+    const lost = feeds.map(
+      (_, i) => [...ackedIds].filter((id) => !everything(i).some((m) => m.id === id)).length,
+    );
+    const appDuplicates = feeds.map((_, i) => {
+      const all = everything(i);
+      return all.length - new Set(all.map((m) => m.id)).size;
+    });
     const raw = clients.map((c) => c.stats()[room.id]!);
     const sent = CLIENTS * MESSAGES_EACH;
     console.log(
       `[delivery-checker] clients=${CLIENTS} nodes=3 disconnects=${cuts} sent=${sent} acked=${acked.length} ` +
         `stored=${stored.length} delivered=${feeds.map((f) => f.length).join('/')} ` +
+        `late=${lateFeeds.map((f) => f.length).join('/')} ` +
         `raw duplicates=${raw.map((r) => r.duplicatesDropped).join('/')} app duplicates=${appDuplicates.join('/')} ` +
         `lost=${lost.join('/')}`,
     );
