@@ -51,8 +51,6 @@ export class ChatStore {
         this.refreshPending();
       }),
       client.on('message:created', (m) => this.onMessage(m)),
-      // Below the room's position (a write that landed late): merged into place by seq.
-      client.on('message:late', (m) => this.onMessage(m)),
       client.on('message:updated', (m) => this.replace(m)),
       client.on('message:deleted', (m) => this.replace(m)),
       client.on('outbox:sent', () => this.refreshPending()),
