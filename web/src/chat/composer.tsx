@@ -3,7 +3,10 @@ import type { ChatStore } from './chat-store';
 
 const TYPING_REPEAT_MS = 3_000;
 const TYPING_IDLE_MS = 4_000;
-/** The server takes one typing update per second; a faster one is refused. */
+/**
+ * The server takes one typing update per second per user, room and value (true / false):
+ * a faster one of the same value is refused, so the gap is kept per value.
+ */
 const TYPING_MIN_GAP_MS = 1_100;
 
 /** Enter sends, Shift+Enter adds a line. Sends go through the SDK's outbox even offline. */
@@ -12,7 +15,7 @@ export function Composer(props: { store: ChatStore; roomId: string }) {
   const [text, setText] = useState('');
   const field = useRef<HTMLTextAreaElement>(null);
   const typingSent = useRef(0);
-  const lastEmit = useRef(0);
+  const lastEmit = useRef({ true: 0, false: 0 });
   const idle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   useEffect(() => field.current?.focus(), [roomId]);
@@ -20,8 +23,9 @@ export function Composer(props: { store: ChatStore; roomId: string }) {
 
   function setTyping(typing: boolean) {
     if (!store.client.connected) return; // typing is ephemeral: never queue it
-    if (Date.now() - lastEmit.current < TYPING_MIN_GAP_MS) return;
-    lastEmit.current = Date.now();
+    const key = typing ? 'true' : 'false';
+    if (Date.now() - lastEmit.current[key] < TYPING_MIN_GAP_MS) return;
+    lastEmit.current[key] = Date.now();
     typingSent.current = typing ? Date.now() : 0;
     store.client
       .room(roomId)
