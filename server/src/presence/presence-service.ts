@@ -171,16 +171,24 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     logger.info({ deadNode: dead.nodeId, offline: total }, 'presence: swept dead node');
   }
 
-  async function sweep() {
-    try {
-      if (!(await registry.tryLockSweep(nodeId, timings.sweepEveryMs))) return;
-      for (const dead of await registry.deadNodes()) {
-        // Our own expiry means we stalled: our next beat rejoins and restores our users.
-        if (dead.nodeId !== nodeId) await sweepNode(dead);
+  // Kept so close() can wait for a sweep in flight: a node that says 'stopped' is done.
+  let sweeping: Promise<void> | undefined;
+  function sweep(): Promise<void> {
+    sweeping ??= (async () => {
+      try {
+        if (!(await registry.tryLockSweep(nodeId, timings.sweepEveryMs))) return;
+        for (const dead of await registry.deadNodes()) {
+          if (closed) return; // the next sweeper (another node) takes the rest
+          // Our own expiry means we stalled: our next beat rejoins and restores our users.
+          if (dead.nodeId !== nodeId) await sweepNode(dead);
+        }
+      } catch (err) {
+        registryFailed(err, 'sweep');
       }
-    } catch (err) {
-      registryFailed(err, 'sweep');
-    }
+    })().finally(() => {
+      sweeping = undefined;
+    });
+    return sweeping;
   }
 
   const heartbeatTimer = setInterval(() => void beat(), timings.heartbeatEveryMs).unref();
@@ -264,14 +272,14 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       );
     },
 
+    /** Users this node counts as present (their sockets here, or within the grace period). */
+    localUserCount: () => local.size,
+
     /**
      * Stops timers and hands this node's users over: with other nodes alive they stay
      * online for the grace period (clients reconnect elsewhere) and a sweeper removes the
      * rest; alone, we remove our entries ourselves.
      */
-    /** Users this node counts as present (their sockets here, or within the grace period). */
-    localUserCount: () => local.size,
-
     async close() {
       if (closed) return;
       closed = true;
@@ -292,7 +300,7 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       await forEachLimited(users, CONCURRENCY, (userId) =>
         stores.users.recordLastSeen(userId, at).catch(() => undefined),
       );
-      await beating;
+      await Promise.allSettled([beating, sweeping]);
       await Promise.allSettled([...chains.values()]);
     },
   };

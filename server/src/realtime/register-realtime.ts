@@ -141,7 +141,10 @@ export function registerRealtime(deps: RealtimeDeps) {
         'drain: telling clients to move',
       );
       io.local.emit('server:draining', { reconnectInMs: 0 });
-      await settle(inFlight, deadline);
+      // Clients that honour server:draining leave at once. One that keeps sending keeps
+      // work in flight for ever, so moving gets half the budget: the writes still in flight
+      // when the sockets close must have the other half to finish.
+      await settle(inFlight, Math.min(deadline, Date.now() + timeoutMs / 2));
       // Close the transport rather than `socket.disconnect()`: a standard socket.io-client
       // sees "transport close" and reconnects by itself, while "io server disconnect"
       // would leave it disconnected for good.

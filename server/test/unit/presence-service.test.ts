@@ -230,6 +230,33 @@ describe('presence service (memory registry, fake clock)', () => {
     await b.service.close();
   });
 
+  it('close() waits for a sweep in flight, so nothing of the node runs after it stopped', async () => {
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    let sweepStarted = false;
+    // A dead node 'z' whose sweep is slow (a large node, a slow Redis).
+    const slow: PresenceRegistry = Object.assign(Object.create(registry) as PresenceRegistry, {
+      tryLockSweep: async () => true,
+      deadNodes: async () => [{ nodeId: 'z', lastBeatAt: new Date() }],
+      sweepNode: async (nodeId: string, batch: number) => {
+        if (nodeId !== 'z') return registry.sweepNode(nodeId, batch); // its own, on close
+        sweepStarted = true;
+        await gate;
+        return { offline: [], done: true };
+      },
+    });
+    const node = startNode('a', slow, stores);
+    await vi.advanceTimersByTimeAsync(presenceTimings(TTL_SECONDS).sweepEveryMs + 10);
+    expect(sweepStarted).toBe(true);
+    let closed = false;
+    const closing = node.service.close().then(() => (closed = true));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(closed).toBe(false);
+    openGate();
+    await closing;
+    expect(closed).toBe(true);
+  });
+
   it('answers queries by ids and by room (members only), online first and capped', async () => {
     const { ids, roomId } = await seedUsersInRoom(stores, 3);
     const [alice, bob, carol] = ids as [string, string, string];
