@@ -18,7 +18,14 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Ack, Message, Room, TokenPair } from '@parley/contract';
 import { io, type Socket } from 'socket.io-client';
-import { generateSigningKey, migrate, nodeEnv, startNode, stopNodes } from './lib/nodes';
+import {
+  benchServerEnv,
+  generateSigningKey,
+  migrate,
+  nodeEnv,
+  startNode,
+  stopNodes,
+} from './lib/nodes';
 import { distribution, round, Samples } from './lib/stats';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -63,16 +70,8 @@ function request<T>(socket: Socket, event: string, payload: unknown): Promise<T>
 
 async function runSetting(recheckMs: number, keyspace: string) {
   const env = nodeEnv({
-    NODE_ENV: 'development',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    ARGON2_MEMORY_KIB: '8192',
-    ARGON2_TIME_COST: '1',
-    LOGIN_MAX_ATTEMPTS_PER_IP: '1000000',
-    MESSAGES_PER_USER_PER_10S: '1000000',
+    ...benchServerEnv(`bench-authz:${randomUUID().slice(0, 8)}:`),
     REDIS_URL: redisUrl,
-    REDIS_KEY_PREFIX: `bench-authz:${randomUUID().slice(0, 8)}:`,
     CASSANDRA_CONTACT_POINTS: cassandra,
     CASSANDRA_KEYSPACE: keyspace,
     JWT_PRIVATE_KEY: generateSigningKey(),

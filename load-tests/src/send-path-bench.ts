@@ -19,7 +19,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '@parley/contract';
 import { io, type Socket } from 'socket.io-client';
-import { generateSigningKey, migrate, nodeEnv, startNode, stopNodes } from './lib/nodes';
+import {
+  benchServerEnv,
+  generateSigningKey,
+  migrate,
+  nodeEnv,
+  startNode,
+  stopNodes,
+} from './lib/nodes';
 
 type BenchSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 const PATHS = ['fast', 'retry-stored', 'lwt'] as const;
@@ -73,15 +80,8 @@ const pct = (sorted: number[], p: number) =>
 async function main() {
   const runId = randomBytes(3).toString('hex');
   const env = nodeEnv({
-    NODE_ENV: 'development',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    ARGON2_MEMORY_KIB: '8192',
-    ARGON2_TIME_COST: '1',
-    MESSAGES_PER_USER_PER_10S: '10000000',
+    ...benchServerEnv(`bench:${runId}:`),
     REDIS_URL: values.redis,
-    REDIS_KEY_PREFIX: `bench:${runId}:`,
     CASSANDRA_CONTACT_POINTS: values.cassandra,
     CASSANDRA_KEYSPACE: values.keyspace,
   });
