@@ -34,7 +34,8 @@ export class TypingSignal {
   input(): void {
     clearTimeout(this.idle);
     this.idle = setTimeout(() => this.want(false), TYPING_IDLE_MS);
-    if (this.delayed?.typing) return; // a "typing" is already on its way
+    if (this.delayed && !this.delayed.typing) this.cancelDelayed(); // typing again: no "stopped"
+    if (this.delayed) return; // a "typing" is already on its way
     if (!this.shown || Date.now() - this.lastEmit.true > TYPING_REPEAT_MS) this.want(true);
   }
 
