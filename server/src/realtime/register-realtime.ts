@@ -1,3 +1,4 @@
+import { coalesceWritesPerTick } from './coalesce-writes';
 import type { Auth } from '../auth/create-auth';
 import { createMessageService } from '../messages/message-service';
 import { registerPresenceHandlers } from '../presence/presence-handlers';
@@ -100,6 +101,7 @@ export function registerRealtime(deps: RealtimeDeps) {
       metrics.disconnects.inc({ reason });
       log.info({ reason, ms: Date.now() - openedAt }, 'socket disconnected');
     });
+    if (deps.config.coalesceSocketWrites) coalesceWritesPerTick(socket);
     answerUnknownEvents({ socket, metrics });
     registerChatHandlers(socket, {
       logger: log,
