@@ -17,7 +17,11 @@ export default defineConfig({
         resolve,
         test: {
           name: 'unit',
-          include: ['server/test/unit/**/*.test.ts', 'client-sdk/test/unit/**/*.test.ts'],
+          include: [
+            'server/test/unit/**/*.test.ts',
+            'client-sdk/test/unit/**/*.test.ts',
+            'web/test/unit/**/*.test.ts',
+          ],
           typecheck: { enabled: true, include: ['client-sdk/test/types/**/*.test-d.ts'] },
           // A guard against hangs, not a speed claim: some unit tests spawn a node process or
           // run hundreds of HTTP round trips, and they share 2 cores with the integration project.

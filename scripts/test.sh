@@ -10,6 +10,7 @@ npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
 npx tsc -p web/tsconfig.json --noEmit
+npx tsc -p web/test/unit/tsconfig.json --noEmit # the web app's unit tests: DOM and Node types both
 
 echo "== browser (Debian's chromium for the web app tests; installed with apt-get when missing)"
 ( bash scripts/chromium.sh 2>&1 | sed -u 's/^/[chromium] /' ) &

@@ -36,4 +36,36 @@ describe('client-sdk package build', () => {
     expect(dts).not.toMatch(/@parley\/contract/);
     expect(dts).toMatch(/createParleyClient/);
   });
+
+  it('packs with the repository license (MIT) and the repository directory', () => {
+    const manifest = JSON.parse(readFileSync(path.join(sdkDir, 'package.json'), 'utf8')) as {
+      license?: string;
+      repository?: { directory?: string };
+    };
+    const root = path.resolve(sdkDir, '..');
+    const rootManifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      license?: string;
+    };
+    expect(manifest.license).toBe('MIT');
+    expect(rootManifest.license).toBe(manifest.license);
+    expect(manifest.repository?.directory).toBe('client-sdk');
+    // The packed LICENSE is the repository's own.
+    expect(readFileSync(path.join(sdkDir, 'LICENSE'), 'utf8')).toBe(
+      readFileSync(path.join(root, 'LICENSE'), 'utf8'),
+    );
+    const [packed] = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+        cwd: sdkDir,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    ) as { files: { path: string }[] }[];
+    const files = packed!.files.map((f) => f.path);
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
+    expect(files.filter((f) => !f.startsWith('dist/')).sort()).toEqual([
+      'LICENSE',
+      'README.md',
+      'package.json',
+    ]);
+  });
 });

@@ -1,39 +1,22 @@
 import type { ParleyClient, Room } from '@parley/client-sdk';
-import { useEffect, useState } from 'preact/hooks';
-import { errorText, formatDateTime } from '../shared/format';
+import { useState } from 'preact/hooks';
+import { formatDateTime } from '../shared/format';
 import type { RoomDetail, RoomListing } from './admin-types';
 import { HistoryBrowser } from './history-browser';
 import { ReasonAction } from './reason-action';
-import { SearchBox } from './search-box';
+import { SearchListing, usePagedSearch } from './search-listing';
 import { useNames } from './use-names';
 
 /** Room search; a room's members (kick with a reason) and its history (delete). */
 export function RoomsPage(props: { client: ParleyClient }) {
   const { client } = props;
-  const [q, setQ] = useState('');
-  const [listing, setListing] = useState<RoomListing | undefined>();
   const [detail, setDetail] = useState<RoomDetail | undefined>();
-  const [error, setError] = useState<string | undefined>();
   const names = useNames(client);
-
-  async function search(query: string, cursor?: string) {
-    const params = new URLSearchParams({ limit: '50' });
-    if (query) params.set('q', query);
-    if (cursor) params.set('cursor', cursor);
-    try {
-      const page = await client.rest<RoomListing>('GET', `/admin/rooms?${params}`);
-      setError(undefined);
-      setListing((prev) =>
-        cursor && prev
-          ? { rooms: [...prev.rooms, ...page.rooms], nextCursor: page.nextCursor }
-          : page,
-      );
-      names.learn(page.rooms.map((r) => r.createdBy));
-    } catch (err) {
-      setError(errorText(err));
-    }
-  }
-  useEffect(() => void search(''), []);
+  const rooms = usePagedSearch<Room>(client, async (c, params) => {
+    const page = await c.rest<RoomListing>('GET', `/admin/rooms?${params}`);
+    names.learn(page.rooms.map((r) => r.createdBy));
+    return { items: page.rooms, nextCursor: page.nextCursor };
+  });
 
   async function open(room: Room) {
     try {
@@ -41,54 +24,31 @@ export function RoomsPage(props: { client: ParleyClient }) {
       names.learn(d.members.map((m) => m.userId));
       setDetail(d);
     } catch (err) {
-      setError(errorText(err));
+      rooms.fail(err);
     }
   }
 
   return (
     <section aria-label="Rooms">
-      <SearchBox
+      <SearchListing
+        search={rooms}
         id="room-search"
         label="Find rooms"
-        onSearch={(query) => {
-          setQ(query);
-          void search(query);
-        }}
-      />
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Created by</th>
-            <th scope="col">Created</th>
+        moreLabel="More rooms"
+        columns={['Name', 'Kind', 'Created by', 'Created']}
+        row={(r) => (
+          <tr key={r.id}>
+            <td>
+              <button type="button" class="link" onClick={() => void open(r)}>
+                {r.kind === 'group' ? `#${r.name}` : `DM ${r.id.slice(0, 8)}`}
+              </button>
+            </td>
+            <td>{r.kind}</td>
+            <td>{names.nameOf(r.createdBy)}</td>
+            <td>{formatDateTime(r.createdAt)}</td>
           </tr>
-        </thead>
-        <tbody>
-          {(listing?.rooms ?? []).map((r) => (
-            <tr key={r.id}>
-              <td>
-                <button type="button" class="link" onClick={() => void open(r)}>
-                  {r.kind === 'group' ? `#${r.name}` : `DM ${r.id.slice(0, 8)}`}
-                </button>
-              </td>
-              <td>{r.kind}</td>
-              <td>{names.nameOf(r.createdBy)}</td>
-              <td>{formatDateTime(r.createdAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {listing?.nextCursor && (
-        <button type="button" onClick={() => void search(q, listing.nextCursor ?? undefined)}>
-          More rooms
-        </button>
-      )}
+        )}
+      />
       {detail && (
         <>
           <h2>
@@ -117,7 +77,7 @@ export function RoomsPage(props: { client: ParleyClient }) {
                         );
                         await open(detail.room);
                       } catch (err) {
-                        setError(errorText(err));
+                        rooms.fail(err);
                       }
                     }}
                   />

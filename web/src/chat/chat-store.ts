@@ -51,6 +51,7 @@ export class ChatStore {
         this.refreshPending();
       }),
       client.on('message:created', (m) => this.onMessage(m)),
+      client.on('message:late', (m) => this.onLate(m)),
       client.on('message:updated', (m) => this.replace(m)),
       client.on('message:deleted', (m) => this.replace(m)),
       client.on('outbox:sent', () => this.refreshPending()),
@@ -265,6 +266,22 @@ export class ChatStore {
     this.typing.get(message.roomId)?.delete(message.senderId);
     this.refreshPending();
     if (message.roomId === this.activeRoomId) this.markRead(message.roomId);
+  }
+
+  /**
+   * A message that landed after later ones were shown (docs/protocol.md, "Late messages"):
+   * the SDK hands it over once, apart from the ordered feed, and it takes its seq place in
+   * the list. Not when it is older than the oldest message shown while older pages remain:
+   * the list's first seq is the cursor for "load older", and that page will bring it.
+   */
+  private onLate(message: Message): void {
+    const list = this.messages.get(message.roomId);
+    if (!list && message.roomId !== this.activeRoomId) return; // history brings it on open
+    const oldest = list?.[0]?.seq;
+    if (oldest !== undefined && message.seq < oldest && this.hasOlder.get(message.roomId)) return;
+    this.merge(message.roomId, [message]);
+    this.lookupNames([message.senderId]);
+    this.emit();
   }
 
   private replace(message: Message): void {

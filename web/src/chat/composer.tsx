@@ -1,43 +1,32 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChatStore } from './chat-store';
-
-const TYPING_REPEAT_MS = 3_000;
-const TYPING_IDLE_MS = 4_000;
-/**
- * The server takes one typing update per second per user, room and value (true / false):
- * a faster one of the same value is refused, so the gap is kept per value.
- */
-const TYPING_MIN_GAP_MS = 1_100;
+import { TypingSignal } from './typing-signal';
 
 /** Enter sends, Shift+Enter adds a line. Sends go through the SDK's outbox even offline. */
 export function Composer(props: { store: ChatStore; roomId: string }) {
   const { store, roomId } = props;
   const [text, setText] = useState('');
   const field = useRef<HTMLTextAreaElement>(null);
-  const typingSent = useRef(0);
-  const lastEmit = useRef({ true: 0, false: 0 });
-  const idle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const typing = useRef<TypingSignal | undefined>(undefined);
 
   useEffect(() => field.current?.focus(), [roomId]);
-  useEffect(() => () => clearTimeout(idle.current), []);
-
-  function setTyping(typing: boolean) {
-    if (!store.client.connected) return; // typing is ephemeral: never queue it
-    const key = typing ? 'true' : 'false';
-    if (Date.now() - lastEmit.current[key] < TYPING_MIN_GAP_MS) return;
-    lastEmit.current[key] = Date.now();
-    typingSent.current = typing ? Date.now() : 0;
-    store.client
-      .room(roomId)
-      .setTyping(typing)
-      .catch(() => undefined);
-  }
+  // One signal per room: its timers must not outlive the room view or say "stopped" elsewhere.
+  useEffect(() => {
+    const signal = new TypingSignal(
+      (value) =>
+        void store.client
+          .room(roomId)
+          .setTyping(value)
+          .catch(() => undefined),
+      () => store.client.connected,
+    );
+    typing.current = signal;
+    return () => signal.dispose();
+  }, [store, roomId]);
 
   function onInput(value: string) {
     setText(value);
-    if (Date.now() - typingSent.current > TYPING_REPEAT_MS) setTyping(true);
-    clearTimeout(idle.current);
-    idle.current = setTimeout(() => setTyping(false), TYPING_IDLE_MS);
+    typing.current?.input();
   }
 
   function send() {
@@ -45,9 +34,7 @@ export function Composer(props: { store: ChatStore; roomId: string }) {
     if (!body) return;
     store.send(roomId, body);
     setText('');
-    // No "stopped typing" event: the message itself clears the indicator for everyone.
-    clearTimeout(idle.current);
-    typingSent.current = 0;
+    typing.current?.sent();
   }
 
   return (
