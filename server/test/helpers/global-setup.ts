@@ -23,7 +23,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     const client = createCassandraClient(config);
     try {
-      await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+      await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`, [], { readTimeout: 60_000 });
     } finally {
       await client.shutdown();
     }

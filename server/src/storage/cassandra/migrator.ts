@@ -72,6 +72,13 @@ export function keyspaceDdl(config: CassandraConfig): string {
  * `schema_migrations`. Refuses to continue when an applied file changed since:
  * history must not be rewritten.
  */
+/**
+ * Schema changes wait for every node to agree on the new schema, which takes seconds on a
+ * busy cluster: far past the 6 s read timeout that suits data queries. A DDL that timed
+ * out may still be applied; every statement here is idempotent, so a rerun is safe.
+ */
+const ddl = { readTimeout: 60_000 } as const;
+
 export async function migrate(
   config: CassandraConfig,
   log: (line: string) => void = () => undefined,
@@ -79,7 +86,7 @@ export async function migrate(
 ): Promise<{ applied: string[]; skipped: string[] }> {
   const admin = createCassandraClient(config);
   try {
-    await admin.execute(keyspaceDdl(config));
+    await admin.execute(keyspaceDdl(config), [], ddl);
   } finally {
     await admin.shutdown();
   }
@@ -98,6 +105,8 @@ async function applyMigrations(
 ) {
   await client.execute(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, checksum text, applied_at timestamp)',
+    [],
+    ddl,
   );
   const done = new Map<string, string>();
   const rs = await client.execute('SELECT version, checksum FROM schema_migrations', [], prepared);
@@ -116,7 +125,7 @@ async function applyMigrations(
       continue;
     }
     // DDL statements are idempotent (IF NOT EXISTS), so a run that died halfway can rerun.
-    for (const statement of m.statements) await client.execute(statement);
+    for (const statement of m.statements) await client.execute(statement, [], ddl);
     await client.execute(
       'INSERT INTO schema_migrations (version, checksum, applied_at) VALUES (?, ?, ?)',
       [m.version, m.checksum, new Date()],
