@@ -125,11 +125,13 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       if (local.get(userId) !== entry || entry.sockets.size > 0) return;
       local.delete(userId);
       const at = new Date();
-      // Cassandra keeps last-seen, so it survives a Redis restart.
-      stores.users
+      // Cassandra keeps last-seen, so it survives a Redis restart. It is written before the
+      // offline event goes out: a watcher that queries presence on that event must read
+      // this last-seen, not the previous one.
+      void stores.users
         .recordLastSeen(userId, at)
-        .catch((err: unknown) => logger.warn({ err, userId }, 'could not record last seen'));
-      void depart(userId, at);
+        .catch((err: unknown) => logger.warn({ err, userId }, 'could not record last seen'))
+        .then(() => depart(userId, at));
     }, graceMs);
     entry.graceTimer.unref();
   }

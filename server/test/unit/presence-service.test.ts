@@ -145,6 +145,34 @@ describe('presence service (memory registry, fake clock)', () => {
     await node.service.close();
   });
 
+  it('writes last-seen before it announces offline, so a watcher reads the new one', async () => {
+    const { ids } = await seedUsersInRoom(stores, 1);
+    const [alice] = ids as [string];
+    // A slow Cassandra: the last-seen write completes only when the test says so.
+    let finishWrite!: () => void;
+    const written = new Promise<void>((resolve) => (finishWrite = resolve));
+    const record = stores.users.recordLastSeen.bind(stores.users);
+    stores.users.recordLastSeen = async (userId, at) => {
+      await written;
+      await record(userId, at);
+    };
+    const node = startNode('a', registry, stores);
+    const phone = fakeSocket(alice);
+    node.service.track(phone.socket);
+    await vi.advanceTimersByTimeAsync(10);
+    phone.close();
+    await vi.advanceTimersByTimeAsync(GRACE_MS + 100);
+    expect(node.events.map((e) => e.presence.status)).toEqual(['online']); // not yet
+    finishWrite();
+    await vi.advanceTimersByTimeAsync(10);
+    const offline = node.events[1]?.presence;
+    expect(offline?.status).toBe('offline');
+    expect((await stores.users.findUserById(alice))?.lastSeenAt?.toISOString()).toBe(
+      offline?.lastSeenAt,
+    );
+    await node.service.close();
+  });
+
   it('does not flap: a reconnect within the grace period, on this node or another, emits nothing', async () => {
     const { ids } = await seedUsersInRoom(stores, 1);
     const [alice] = ids as [string];
