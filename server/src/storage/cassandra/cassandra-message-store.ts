@@ -36,12 +36,15 @@ export class CassandraMessageStore implements MessageStore {
     // never undo a later edit or delete (those are written with a later time). Unset (not
     // null) optional columns so no tombstones are written.
     const options = { ...idempotent, logged: true, timestamp: bindingWriteTimeMicros(m.createdAt) };
+    // The MLS kind is written only when there is one: a plaintext row leaves it unset.
+    const kindCol = m.kind === undefined ? '' : ', kind';
+    const kindVal = m.kind === undefined ? '' : ', ?';
+    const kindParam = m.kind === undefined ? [] : [m.kind];
     await this.db
       .batch(
         [
           {
-            query:
-              'INSERT INTO messages (room_id, bucket, seq, message_id, sender_id, client_msg_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+            query: `INSERT INTO messages (room_id, bucket, seq, message_id, sender_id, client_msg_id, body, created_at${kindCol}) VALUES (?, ?, ?, ?, ?, ?, ?, ?${kindVal})`,
             params: [
               m.roomId,
               Long.fromNumber(bucket),
@@ -51,6 +54,7 @@ export class CassandraMessageStore implements MessageStore {
               m.clientMsgId,
               m.body,
               new Date(m.createdAt),
+              ...kindParam,
             ],
           },
           {
@@ -71,8 +75,7 @@ export class CassandraMessageStore implements MessageStore {
             params: [m.roomId, Long.fromNumber(bucket)],
           },
           {
-            query:
-              'INSERT INTO messages_by_user (sender_id, month, created_at, message_id, room_id, seq, client_msg_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+            query: `INSERT INTO messages_by_user (sender_id, month, created_at, message_id, room_id, seq, client_msg_id, body${kindCol}) VALUES (?, ?, ?, ?, ?, ?, ?, ?${kindVal})`,
             params: [
               m.senderId,
               monthOf(m.createdAt),
@@ -82,6 +85,7 @@ export class CassandraMessageStore implements MessageStore {
               Long.fromNumber(m.seq),
               m.clientMsgId,
               m.body,
+              ...kindParam,
             ],
           },
           {
@@ -327,6 +331,8 @@ function toMessage(row: Row): Message {
     body: str(row.get('body')),
     createdAt: toIso(row.get('created_at')) ?? '',
   };
+  const kind = row.get('kind') as unknown;
+  if (kind === 'mls-app' || kind === 'mls-commit' || kind === 'mls-welcome') message.kind = kind;
   const editedAt = toIso(row.get('edited_at'));
   if (editedAt) message.editedAt = editedAt;
   const deletedAt = toIso(row.get('deleted_at'));
