@@ -25,9 +25,10 @@ export const limits = {
   /**
    * Body of an E2EE message (base64 MLSMessage). Larger than a plaintext body: a 4000-char
    * text is up to 16 KB of UTF-8 before MLS framing, and a Welcome carries the ratchet tree
-   * (about 300 bytes per member).
+   * (about 300 bytes per member). Below the default socket frame cap (64 KiB,
+   * MAX_SOCKET_PAYLOAD_BYTES) with room for the envelope.
    */
-  e2eeBodyMaxChars: 96_000,
+  e2eeBodyMaxChars: 60_000,
   /** One base64 KeyPackage (a basic-credential X25519/Ed25519 one is about 450 chars). */
   keyPackageMaxChars: 4096,
   keyPackagesPerUploadMax: 50,
