@@ -44,8 +44,12 @@ export const retryableByDefault: Record<ErrorCode, boolean> = {
 
 type Limits = typeof contractLimits;
 /** The contract limits the SDK enforces or uses. */
-export const limits: Pick<Limits, 'messageBodyMaxChars' | 'historyPageMax' | 'ackBatchMaxRooms'> = {
+export const limits: Pick<
+  Limits,
+  'messageBodyMaxChars' | 'historyPageMax' | 'ackBatchMaxRooms' | 'e2eeBodyMaxChars'
+> = {
   messageBodyMaxChars: 4000,
+  e2eeBodyMaxChars: 60_000,
   historyPageMax: 100,
   ackBatchMaxRooms: 100,
 };

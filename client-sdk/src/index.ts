@@ -45,6 +45,14 @@ export type { RoomStreamOptions } from './room-stream';
 export type { WatchdogOptions } from './connection-watchdog';
 export type { AckBatcherOptions } from './ack-batcher';
 export type { BackoffOptions } from './backoff';
+export {
+  E2eeSession,
+  type E2eeEpochChange,
+  type E2eeMessage,
+  type E2eeSessionOptions,
+  type UndecryptableReason,
+} from './e2ee/e2ee-session';
+export { MemoryKeyStore, type E2eeKeyStore } from './e2ee/key-store';
 export { StatusStream, type ConnectionStatus, type StatusListener } from './status';
 export type { Credentials, TokenProvider } from './token-manager';
 
@@ -52,7 +60,9 @@ export type { Credentials, TokenProvider } from './token-manager';
 // this package.
 export type {
   Ack,
+  ClaimedKeyPackage,
   ClientToServerEvents,
+  E2eeMessageKind,
   ErrorBody,
   HistoryPage,
   LiveMetricsSnapshot,
