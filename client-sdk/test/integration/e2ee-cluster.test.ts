@@ -7,7 +7,7 @@ import { cassandraTestConfig, testServices } from '../../../server/test/helpers/
 import { createTestCluster, type TestNode } from '../../../server/test/helpers/start-node';
 import { createCassandraClient } from '../../../server/src/storage/cassandra/cassandra-client';
 import { E2eeSession, type E2eeMessage, MemoryKeyStore, type ParleyClient } from '../../src/index';
-import { type Account, sdkClient } from './helpers';
+import { type Account, sdkClient, settled } from './helpers';
 
 /**
  * Issue 15's proof on a real cluster (3 nodes, Redis, Cassandra): members on different
@@ -71,8 +71,9 @@ describe('E2EE rooms on a real cluster', () => {
     });
   }
 
-  async function until(check: () => boolean) {
-    while (!check()) await new Promise((resolve) => setImmediate(resolve));
+  /** Resolves once `check` holds: re-checked on every message and epoch change of any device. */
+  function until(check: () => boolean) {
+    return settled(sessions, check);
   }
   const texts = (d: Device) => d.read.flatMap((m) => ('text' in m ? [m.text] : []));
 
