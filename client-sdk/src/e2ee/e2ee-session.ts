@@ -21,16 +21,14 @@ export type UndecryptableReason =
   | 'malformed';
 
 /** One application message of an E2EE room, as the app sees it. */
-export type E2eeMessage =
-  | { roomId: string; seq: number; senderId: string; message: Message; text: string }
-  | {
-      roomId: string;
-      seq: number;
-      senderId: string;
-      message: Message;
-      undecryptable: true;
-      reason: UndecryptableReason;
-    };
+export type E2eeMessage = {
+  roomId: string;
+  seq: number;
+  senderId: string;
+  message: Message;
+  /** It came through the feed's late path (`message:late`): below the room's position. */
+  late?: true;
+} & ({ text: string } | { undecryptable: true; reason: UndecryptableReason });
 
 /** The group changed (a commit was applied, or this device joined through a Welcome). */
 export interface E2eeEpochChange {
@@ -257,15 +255,15 @@ export class E2eeSession {
   // ---- the feed -------------------------------------------------------------------------
 
   private follow() {
-    const onMessage = (message: Message) => {
+    const onMessage = (message: Message, late: boolean) => {
       if (message.kind === undefined) return;
       void this.queue(message.roomId)
-        .run(() => this.apply(message))
+        .run(() => this.apply(message, late))
         .catch(() => undefined); // apply() reports through its result; nothing to throw to
     };
     this.unsubscribe.push(
-      this.client.on('message:created', onMessage),
-      this.client.on('message:late', onMessage),
+      this.client.on('message:created', (m) => onMessage(m, false)),
+      this.client.on('message:late', (m) => onMessage(m, true)),
       this.client.on('member:left', ({ roomId, userId }) => this.scheduleRemoval(roomId, userId)),
       this.client.on('room:removed', ({ roomId }) => {
         const group = this.groups.get(roomId);
@@ -274,12 +272,14 @@ export class E2eeSession {
     );
   }
 
-  private async apply(message: Message): Promise<void> {
+  private async apply(message: Message, late: boolean): Promise<void> {
     if (message.deleted) return;
     switch (message.kind) {
-      case 'mls-app':
-        this.emitMessage(await this.readApplication(message));
+      case 'mls-app': {
+        const read = await this.readApplication(message);
+        this.emitMessage(late ? { ...read, late: true } : read);
         return;
+      }
       case 'mls-commit':
         return this.applyCommit(message);
       case 'mls-welcome':
