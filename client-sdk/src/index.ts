@@ -53,6 +53,7 @@ export {
   type UndecryptableReason,
 } from './e2ee/e2ee-session';
 export { MemoryKeyStore, type E2eeKeyStore } from './e2ee/key-store';
+export { IndexedDbKeyStore, type IdbFactory } from './e2ee/indexed-db-key-store';
 export { StatusStream, type ConnectionStatus, type StatusListener } from './status';
 export type { Credentials, TokenProvider } from './token-manager';
 

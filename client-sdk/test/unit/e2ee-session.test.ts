@@ -1,9 +1,13 @@
+import { IDBFactory } from 'fake-indexeddb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp } from '../../../server/test/helpers/http-client';
 import { startEmbeddedNode, type TestNode } from '../../../server/test/helpers/start-node';
 import {
   E2eeSession,
+  type E2eeKeyStore,
   type E2eeMessage,
+  type IdbFactory,
+  IndexedDbKeyStore,
   isParleyError,
   MemoryKeyStore,
   type ParleyClient,
@@ -24,17 +28,17 @@ describe('E2eeSession (embedded node)', () => {
     await node.stop();
   });
 
-  async function device() {
-    const pair = await signUp(node.url);
-    const account: Account = {
-      username: pair.user.username,
-      password: pair.password,
-      id: pair.user.id,
+  async function device(existing?: Account, store: E2eeKeyStore = new MemoryKeyStore()) {
+    const pair = existing ? undefined : await signUp(node.url);
+    const account: Account = existing ?? {
+      username: pair!.user.username,
+      password: pair!.password,
+      id: pair!.user.id,
     };
     const client = sdkClient(node.url, account);
     clients.push(client);
     await client.status.waitFor('connected');
-    const session = await E2eeSession.start(client, { store: new MemoryKeyStore() });
+    const session = await E2eeSession.start(client, { store });
     sessions.push(session);
     const read: E2eeMessage[] = [];
     session.onMessage((m) => read.push(m));
@@ -96,6 +100,25 @@ describe('E2eeSession (embedded node)', () => {
     await d.session.send(room.id, 'from d');
     await until(() => [a, b, c, d].every((x) => texts(x).length === 2));
     for (const x of [a, b, c, d]) expect(texts(x)).toEqual(['from c', 'from d']);
+  });
+
+  it('a device that restarts on its IndexedDB store keeps its id and its groups', async () => {
+    const store = new IndexedDbKeyStore('restart', new IDBFactory() as unknown as IdbFactory);
+    const a = await device();
+    const b = await device(undefined, store);
+    const room = await a.session.createRoom('restart', [b.account.id]);
+    await until(() => b.session.members(room.id).length === 2);
+    const deviceId = b.session.deviceId;
+    b.session.close();
+    b.client.close();
+    // "Reload": a new client and session on the same store.
+    const again = await device(b.account, store);
+    expect(again.session.deviceId).toBe(deviceId);
+    expect(again.session.members(room.id)).toEqual([]); // loaded lazily, on the first message
+    await a.session.send(room.id, 'after the reload');
+    await until(() => texts(again).length === 1);
+    expect(texts(again)).toEqual(['after the reload']);
+    await store.close();
   });
 
   it('never throws on what it cannot read', async () => {
