@@ -3,10 +3,10 @@
  * cluster node against the real Redis and Cassandra, one send at a time so the figures are
  * the path's own latency, not queueing. Paths, interleaved round-robin so noise hits all:
  *
- *   fast          attempt 1, new clientMsgId: bind in one Redis call, one logged batch
+ *   fast          attempt 1, new clientMsgId: bind in one Redis call, three ordered writes
  *   retry-stored  attempt 2 of a stored send: Redis binding + one Cassandra read
  *   lwt           attempt 2 with no Redis binding (Redis lost it): Paxos on the dedupe
- *                 row, then the batch — also what a client that sends no attempt pays
+ *                 row, then the writes — also what a client that sends no attempt pays
  *
  *   npm run bench:send-path -- [--sends N] [--redis URL] [--cassandra HOST:PORT] [--keyspace K]
  *

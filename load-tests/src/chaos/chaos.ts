@@ -84,7 +84,12 @@ async function main(): Promise<number> {
     if (stopping) return;
     stopping = true;
     workload?.close();
-    await cluster.stop(opts.keepCassandra).catch((err: unknown) => log(`cleanup: ${String(err)}`));
+    await cluster.stop(opts.keepCassandra).catch((err: unknown) => {
+      // A failed launcher call carries its output: the line that says why is in there.
+      const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+      const tail = `${stdout}${stderr}`.trim().split('\n').slice(-8).join(' | ');
+      log(`cleanup: ${String(err).split('\n')[0]}${tail ? ` — ${tail}` : ''}`);
+    });
   };
   // A hard limit: whatever hangs, the run ends, cleans up and says so.
   const limitMs = (opts.minutes * 60 + 20 * 60) * 1000;

@@ -1,10 +1,15 @@
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCassandraClient } from '../../src/storage/cassandra/cassandra-client';
 import { createCassandraStores } from '../../src/storage/cassandra/cassandra-stores';
-import { buildOnce, startCompiledNode, type CompiledNode } from '../helpers/compiled-node';
+import {
+  buildOnce,
+  clusterNodeEnv,
+  startCompiledNode,
+  type CompiledNode,
+} from '../helpers/compiled-node';
 import { get, post, signUp } from '../helpers/http-client';
-import { cassandraTestConfig, testServices } from '../helpers/services';
+import { cassandraTestConfig } from '../helpers/services';
 import { call, connect, request } from '../helpers/socket-client';
 
 const LB_DELAY_MS = 1_000;
@@ -18,26 +23,14 @@ describe('compiled server, started as the image starts it', () => {
 
   it('drains on SIGTERM: readiness fails first, clients are moved, writes finish, exit 0', async () => {
     const keyspace = inject('keyspace');
-    const services = testServices();
-    node = await startCompiledNode({
-      HOST: '127.0.0.1',
-      PORT: '0',
-      NODE_ID: 'compiled-1',
-      LOG_LEVEL: 'info',
-      REDIS_URL: services.redisUrl,
-      REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
-      CASSANDRA_CONTACT_POINTS: services.cassandraContactPoints.join(','),
-      CASSANDRA_KEYSPACE: keyspace,
-      JWT_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
-      CORS_ORIGINS: 'http://localhost',
-      ARGON2_MEMORY_KIB: '8192',
-      ARGON2_TIME_COST: '1',
-      DRAIN_LB_DELAY_MS: String(LB_DELAY_MS),
-      DRAIN_TIMEOUT_MS: '5000',
-      MESSAGES_PER_USER_PER_10S: '100000',
-    });
+    node = await startCompiledNode(
+      clusterNodeEnv(keyspace, {
+        NODE_ID: 'compiled-1',
+        DRAIN_LB_DELAY_MS: String(LB_DELAY_MS),
+        DRAIN_TIMEOUT_MS: '5000',
+        MESSAGES_PER_USER_PER_10S: '100000',
+      }),
+    );
     const { url, child } = node;
     expect(node.logs().find((l) => l.msg === 'parley listening on ' + url)?.engine).toBe('cluster');
 

@@ -1,12 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildOnce, startCompiledNode, type CompiledNode } from '../helpers/compiled-node';
+import {
+  buildOnce,
+  clusterNodeEnv,
+  startCompiledNode,
+  type CompiledNode,
+} from '../helpers/compiled-node';
 import { repoRoot } from '../helpers/dockerfile';
-import { testServices } from '../helpers/services';
 
 const alertsFile = path.join(repoRoot, 'ops/prometheus/alerts.yml');
 const dashboardFile = path.join(repoRoot, 'ops/grafana/parley.json');
@@ -65,22 +68,12 @@ describe('alert rules and dashboard', () => {
     expect(wanted.size).toBeGreaterThan(20);
 
     // The real entry point (main.ts, compiled), so driver-level metrics are wired as in production.
-    const services = testServices();
-    node = await startCompiledNode({
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      REDIS_URL: services.redisUrl,
-      REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
-      CASSANDRA_CONTACT_POINTS: services.cassandraContactPoints.join(','),
-      CASSANDRA_KEYSPACE: inject('keyspace'),
-      JWT_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
-      CORS_ORIGINS: 'http://localhost',
-      NODE_ID: 'metrics-probe',
-      METRICS_TOKEN: 'metrics-token-for-the-test',
-    });
+    node = await startCompiledNode(
+      clusterNodeEnv(inject('keyspace'), {
+        NODE_ID: 'metrics-probe',
+        METRICS_TOKEN: 'metrics-token-for-the-test',
+      }),
+    );
     const res = await fetch(`${node.url}/metrics`, {
       headers: { authorization: 'Bearer metrics-token-for-the-test' },
     });

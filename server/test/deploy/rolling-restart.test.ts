@@ -1,16 +1,21 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Message } from '@parley/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createParleyClient, type ParleyClient } from '../../../client-sdk/src/index';
 import { createCassandraClient } from '../../src/storage/cassandra/cassandra-client';
 import { MIGRATIONS_DIR, migrate, readMigrations } from '../../src/storage/cassandra/migrator';
-import { buildOnce, startCompiledNode, type CompiledNode } from '../helpers/compiled-node';
+import {
+  buildOnce,
+  clusterNodeEnv,
+  startCompiledNode,
+  type CompiledNode,
+} from '../helpers/compiled-node';
 import { freePort, haproxyAvailable, startHaproxy, type Haproxy } from '../helpers/haproxy';
 import { post } from '../helpers/http-client';
-import { cassandraTestConfig, testServices } from '../helpers/services';
+import { cassandraTestConfig } from '../helpers/services';
 
 const NODES = 3;
 const CLIENTS = 4;
@@ -56,21 +61,8 @@ describe('rolling restart through HAProxy under load', () => {
       phases.push(`${what}@${Math.round(performance.now() - t0)}ms`);
       console.log(`[rolling-restart] ${phases.at(-1)}`);
     };
-    const services = testServices();
-    const env = {
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      REDIS_URL: services.redisUrl,
-      REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
-      CASSANDRA_CONTACT_POINTS: services.cassandraContactPoints.join(','),
-      CASSANDRA_KEYSPACE: keyspace,
-      JWT_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
-      CORS_ORIGINS: 'http://localhost',
+    const env = clusterNodeEnv(keyspace, {
       TRUST_PROXY_HOPS: '1',
-      ARGON2_MEMORY_KIB: '8192',
-      ARGON2_TIME_COST: '1',
       MESSAGES_PER_USER_PER_10S: '10000',
       // The REST workers log in continuously from one address: on a fast machine they pass
       // the default per-IP login budget (100 per window) and would measure the throttle.
@@ -80,7 +72,7 @@ describe('rolling restart through HAProxy under load', () => {
       DRAIN_LB_DELAY_MS: '2000',
       DRAIN_TIMEOUT_MS: '5000',
       PRESENCE_GRACE_MS: '1000',
-    };
+    });
     const ports = new Map<string, number>();
     for (let i = 1; i <= NODES; i++) ports.set(`node${i}`, await freePort());
     const start = async (name: string) =>

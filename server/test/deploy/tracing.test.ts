@@ -1,8 +1,12 @@
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildOnce, startCompiledNode, type CompiledNode } from '../helpers/compiled-node';
+import {
+  buildOnce,
+  clusterNodeEnv,
+  startCompiledNode,
+  type CompiledNode,
+} from '../helpers/compiled-node';
 import { signUp } from '../helpers/http-client';
-import { testServices } from '../helpers/services';
 import { call, connect } from '../helpers/socket-client';
 
 describe('OpenTelemetry tracing, switched on by the standard OTEL_* variables', () => {
@@ -13,25 +17,13 @@ describe('OpenTelemetry tracing, switched on by the standard OTEL_* variables', 
   });
 
   it('traces REST, socket handlers, Cassandra and Redis on the send path', async () => {
-    const services = testServices();
-    node = await startCompiledNode({
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      REDIS_URL: services.redisUrl,
-      REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
-      CASSANDRA_CONTACT_POINTS: services.cassandraContactPoints.join(','),
-      CASSANDRA_KEYSPACE: inject('keyspace'),
-      JWT_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
-      CORS_ORIGINS: 'http://localhost',
-      ARGON2_MEMORY_KIB: '8192',
-      ARGON2_TIME_COST: '1',
-      // The SDK's console exporter prints finished spans on stdout.
-      OTEL_TRACES_EXPORTER: 'console',
-      OTEL_SERVICE_NAME: 'parley-trace-test',
-    });
+    node = await startCompiledNode(
+      clusterNodeEnv(inject('keyspace'), {
+        // The SDK's console exporter prints finished spans on stdout.
+        OTEL_TRACES_EXPORTER: 'console',
+        OTEL_SERVICE_NAME: 'parley-trace-test',
+      }),
+    );
     expect(node.logs().some((l) => l.msg === 'OpenTelemetry tracing on')).toBe(true);
     const user = await signUp(node.url);
     const socket = await connect(node.url, user.accessToken);

@@ -1,6 +1,8 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { imageRuntime, repoRoot } from './dockerfile';
+import { testServices } from './services';
 
 let built: Promise<unknown> | undefined;
 
@@ -12,6 +14,30 @@ export function buildOnce(): Promise<unknown> {
   if (process.env.PARLEY_TEST_BUILT === '1') return Promise.resolve();
   built ??= promisify(execFile)('npm', ['run', 'build'], { cwd: repoRoot, timeout: 120_000 });
   return built;
+}
+
+/**
+ * The deployment env of a cluster node on the test services: its own Redis key prefix and
+ * signing key (share one result between nodes of one cluster), cheap argon2, any port.
+ */
+export function clusterNodeEnv(keyspace: string, extra: Record<string, string> = {}) {
+  const services = testServices();
+  return {
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    REDIS_URL: services.redisUrl,
+    REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
+    CASSANDRA_CONTACT_POINTS: services.cassandraContactPoints.join(','),
+    CASSANDRA_KEYSPACE: keyspace,
+    JWT_PRIVATE_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString(),
+    CORS_ORIGINS: 'http://localhost',
+    ARGON2_MEMORY_KIB: '8192',
+    ARGON2_TIME_COST: '1',
+    ...extra,
+  };
 }
 
 export interface CompiledNode {

@@ -2,24 +2,31 @@ import cassandra from 'cassandra-driver';
 import type { CassandraClient } from '../../src/storage/cassandra/cassandra-client';
 
 /**
- * What the next logged batches (message writes) do, in order:
- * - 'applied-then-timeout': the real write runs, then the call fails as Cassandra does
- *   when the batchlog write times out although the batch was applied;
- * - 'timeout-not-applied': nothing is written, same "maybe applied" error;
- * - 'timeout-applied-later': fails the same way and writes the batch only when
- *   `applyDeferred()` is called, like a batch replayed from the batchlog after the
- *   client already retried (a read at LOCAL_QUORUM cannot see it meanwhile);
+ * What the next message writes do (a message write is three steps: binding row, index
+ * rows, message row; see CassandraMessageStore.appendMessage), in order:
+ * - 'applied-then-timeout': every step runs, then the last one fails as Cassandra does
+ *   when a write times out although it was applied;
+ * - 'binding-then-timeout': the binding lands, the message row's write times out unapplied
+ *   (a send half written when its coordinator was lost);
+ * - 'timeout-not-applied': the binding write times out and nothing is written;
+ * - 'timeout-applied-later': the binding write times out, and lands only when
+ *   `applyDeferred()` is called, like a replica that gets it from a hint after the client
+ *   already retried (a read at LOCAL_QUORUM cannot see it meanwhile);
  * - 'unavailable': nothing is written, the coordinator refused it up front.
  */
-export type BatchFault =
-  'applied-then-timeout' | 'timeout-not-applied' | 'timeout-applied-later' | 'unavailable';
+export type WriteFault =
+  | 'applied-then-timeout'
+  | 'binding-then-timeout'
+  | 'timeout-not-applied'
+  | 'timeout-applied-later'
+  | 'unavailable';
 
-function batchlogTimeout() {
+function writeTimeout(writeType = 'SIMPLE') {
   const err = new cassandra.errors.ResponseError(
     cassandra.types.responseErrorCodes.writeTimeout,
-    'Server timeout during batchlog write at consistency TWO (1 peer(s) acknowledged the write over 2 required)',
+    'Operation timed out - received only 1 responses.',
   );
-  return Object.assign(err, { writeType: 'BATCH_LOG', received: 1, blockFor: 2 });
+  return Object.assign(err, { writeType, received: 1, blockFor: 2 });
 }
 
 function unavailable() {
@@ -30,51 +37,56 @@ function unavailable() {
   return Object.assign(err, { required: 2, alive: 1 });
 }
 
-/** The real client, with faults injected into its next batches on demand. */
-export function withBatchFaults(client: CassandraClient) {
-  const queue: BatchFault[] = [];
+type Execute = (...args: unknown[]) => Promise<unknown>;
+
+/** The real client, with faults injected into its next message writes on demand. */
+export function withWriteFaults(client: CassandraClient) {
+  const queue: WriteFault[] = [];
   const deferred: (() => Promise<unknown>)[] = [];
+  let lwtFaults = 0;
+  // The fault of the message write in progress (its binding step came first).
+  let current: WriteFault | undefined;
+
+  function executeWithFaults(target: CassandraClient, realExecute: Execute): Execute {
+    return async (...args: unknown[]) => {
+      const query = typeof args[0] === 'string' ? args[0] : '';
+      const run = () => realExecute.apply(target, args);
+      if (query.startsWith('INSERT INTO message_dedupe') && query.includes('IF NOT EXISTS')) {
+        // The send-binding lightweight transaction runs the real Paxos round, then times out.
+        if (lwtFaults === 0) return run();
+        lwtFaults--;
+        await run();
+        throw Object.assign(writeTimeout('CAS'), { message: 'CAS operation timed out' });
+      }
+      if (query.startsWith('INSERT INTO message_dedupe')) {
+        current = queue.shift();
+        if (current === 'unavailable') throw unavailable();
+        if (current === 'timeout-not-applied') throw writeTimeout();
+        if (current === 'timeout-applied-later') {
+          deferred.push(run);
+          throw writeTimeout();
+        }
+        return run();
+      }
+      if (query.startsWith('INSERT INTO messages (')) {
+        const fault = current;
+        current = undefined;
+        if (fault === 'binding-then-timeout') throw writeTimeout();
+        const result = await run();
+        if (fault === 'applied-then-timeout') throw writeTimeout();
+        return result;
+      }
+      return run();
+    };
+  }
+
   const proxy = new Proxy(client, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
-      if (property === 'execute') return executeWithFaults(target, value);
-      if (property !== 'batch') return value;
-      // The promise form of batch (no callback), which is the only one the stores use.
-      const realBatch = value as (...args: unknown[]) => Promise<unknown>;
-      return async (...args: unknown[]) => {
-        const fault = queue.shift();
-        if (fault === 'unavailable') throw unavailable();
-        if (fault === 'timeout-not-applied') throw batchlogTimeout();
-        if (fault === 'timeout-applied-later') {
-          deferred.push(() => realBatch.apply(target, args));
-          throw batchlogTimeout();
-        }
-        const result = await realBatch.apply(target, args);
-        if (fault === 'applied-then-timeout') throw batchlogTimeout();
-        return result;
-      };
+      if (property === 'execute') return executeWithFaults(target, value as Execute);
+      return value;
     },
   });
-  /** The send-binding lightweight transaction runs the real Paxos round, then times out. */
-  function executeWithFaults(target: CassandraClient, value: unknown) {
-    const realExecute = value as (...args: unknown[]) => Promise<unknown>;
-    return async (...args: unknown[]) => {
-      const query = args[0];
-      const isBindingLwt =
-        typeof query === 'string' &&
-        query.includes('message_dedupe') &&
-        query.includes('IF NOT EXISTS');
-      if (!isBindingLwt || lwtFaults === 0) return realExecute.apply(target, args);
-      lwtFaults--;
-      await realExecute.apply(target, args);
-      throw Object.assign(batchlogTimeout(), {
-        writeType: 'CAS',
-        message: 'CAS operation timed out',
-      });
-    };
-  }
-  let lwtFaults = 0;
 
   return {
     client: proxy,
@@ -82,9 +94,9 @@ export function withBatchFaults(client: CassandraClient) {
     failBindingLwts: (n: number) => {
       lwtFaults += n;
     },
-    /** Queues faults for the next batches this client runs. */
-    inject: (...faults: BatchFault[]) => queue.push(...faults),
-    /** Lands the batches held back by 'timeout-applied-later' (the batchlog replay). */
+    /** Queues faults for the next message writes this client runs. */
+    inject: (...faults: WriteFault[]) => queue.push(...faults),
+    /** Lands the writes held back by 'timeout-applied-later' (the late replica). */
     async applyDeferred() {
       for (const write of deferred.splice(0)) await write();
     },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@parley/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withBatchFaults } from '../helpers/faulty-cassandra';
+import { withWriteFaults } from '../helpers/faulty-cassandra';
 import { get, signUp } from '../helpers/http-client';
 import { call, collect, request, socketPool, type TestSocket } from '../helpers/socket-client';
 import { createTestCluster, type TestNode } from '../helpers/start-node';
@@ -9,13 +9,13 @@ import { createTestCluster, type TestNode } from '../helpers/start-node';
 /**
  * "A failed write is not a write that did not happen" (real Redis + real Cassandra).
  * Node A's Cassandra client fails chosen message writes the way a cluster does when a
- * replica or the coordinator is lost: after applying them, before applying them but with
- * the batch still in the batchlog, or refused up front.
+ * replica or the coordinator is lost: after applying them, half applied, before applying
+ * them but landing later, or refused up front.
  */
 describe('send path: uncertain writes are stored once', () => {
   // A short settle timeout lets the late-landing case run in about a second.
   const cluster = createTestCluster({ SEND_SETTLE_TIMEOUT_MS: '1000' });
-  const faults: ReturnType<typeof withBatchFaults>[] = [];
+  const faults: ReturnType<typeof withWriteFaults>[] = [];
   let a: TestNode;
   let b: TestNode;
   const pool = socketPool();
@@ -25,7 +25,7 @@ describe('send path: uncertain writes are stored once', () => {
       {},
       {
         wrapCassandra: (client) => {
-          const faulty = withBatchFaults(client);
+          const faulty = withWriteFaults(client);
           faults.push(faulty);
           return faulty.client;
         },
@@ -60,7 +60,7 @@ describe('send path: uncertain writes are stored once', () => {
   /** Rows as stored, without the read path's duplicate filter. */
   const storedRows = (roomId: string) => a.stores.messages.listMessagesAfter(roomId, 0, 100);
 
-  it('a write applied despite a batchlog timeout is not stored again by its retries (same and other node)', async () => {
+  it('a write applied despite a timeout is not stored again by its retries (same and other node)', async () => {
     const { onA, onB, room, inbox } = await setup('applied-then-timeout');
     const clientMsgId = randomUUID();
     faultyA().inject('applied-then-timeout');
@@ -78,18 +78,37 @@ describe('send path: uncertain writes are stored once', () => {
     expect(new Set(inbox.items.map((m) => m.id))).toEqual(new Set([again.data.id]));
   });
 
-  it('a batch still in the batchlog when the client retries lands on the same row', async () => {
-    const { onA, onB, room, inbox } = await setup('batchlog-replay');
+  it('a half-written send (binding stored, message row not) is completed by its retry', async () => {
+    const { onA, onB, room, inbox } = await setup('half-written');
+    const clientMsgId = randomUUID();
+    faultyA().inject('binding-then-timeout');
+    expect(await send(onA, room.id, clientMsgId, 'half', 1)).toMatchObject({
+      ok: false,
+      error: { code: 'UNAVAILABLE', retryable: true },
+    });
+    expect(await storedRows(room.id)).toEqual([]); // not visible: the message row comes last
+    const retry = await send(onB, room.id, clientMsgId, 'half', 2);
+    if (!retry.ok) throw new Error('the retry must succeed');
+    const rows = await storedRows(room.id);
+    expect(rows.map((m) => [m.clientMsgId, m.seq, m.id, m.body])).toEqual([
+      [clientMsgId, retry.data.seq, retry.data.id, 'half'],
+    ]);
+    await inbox.until((m) => m.length >= 1);
+    expect(inbox.items.map((m) => m.id)).toEqual([retry.data.id]);
+  });
+
+  it('a binding write that lands only after the client retried lands on the same row', async () => {
+    const { onA, onB, room, inbox } = await setup('late-replica');
     const clientMsgId = randomUUID();
     faultyA().inject('timeout-applied-later');
     expect(await send(onA, room.id, clientMsgId, 'replayed', 1)).toMatchObject({
       ok: false,
       error: { code: 'UNAVAILABLE' },
     });
-    // The retry cannot see the first batch (it is not applied yet) and must not bind anew.
+    // The retry cannot see the first write (it has not landed yet) and must not bind anew.
     const retry = await send(onB, room.id, clientMsgId, 'replayed', 2);
     if (!retry.ok) throw new Error('the retry must succeed');
-    await faultyA().applyDeferred(); // the batchlog replays the first attempt
+    await faultyA().applyDeferred(); // the first attempt's binding write lands after all
     const rows = await storedRows(room.id);
     expect(rows.map((m) => [m.clientMsgId, m.seq, m.id, m.body])).toEqual([
       [clientMsgId, retry.data.seq, retry.data.id, 'replayed'],

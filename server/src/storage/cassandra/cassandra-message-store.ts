@@ -29,75 +29,86 @@ export class CassandraMessageStore implements MessageStore {
 
   async appendMessage(m: Message) {
     const bucket = bucketOf(m.seq);
-    const hash = bodyHash(m.body);
-    // A logged batch makes the message and its binding (dedupe row) land together.
-    // Every attempt of one send writes the very same values with the same write time
-    // (from createdAt): a retry or a late batchlog replay is an idempotent rewrite and can
-    // never undo a later edit or delete (those are written with a later time). Unset (not
-    // null) optional columns so no tombstones are written.
-    const options = { ...idempotent, logged: true, timestamp: bindingWriteTimeMicros(m.createdAt) };
-    // The MLS kind is written only when there is one: a plaintext row leaves it unset.
+    // Three steps in order, not one logged batch: a logged batch needs its batchlog on two
+    // other live nodes, so with RF=3 and one node lost every batch timed out until failure
+    // detection gave up on that node (≈20 s of failed sends, issue 10). Single-partition
+    // writes need only a quorum of their own replicas. The order keeps what the batch gave:
+    // 1. the binding (dedupe row) — once it is at a quorum, a retry's lightweight
+    //    transaction finds it, so no other seq can ever be decided for this send;
+    // 2. the index rows (bucket, per-user history) — so whatever lists the message next
+    //    finds them;
+    // 3. the message row — it becomes visible last, only once everything else landed.
+    // A step that fails leaves the earlier ones in place; the retry (same binding) rewrites
+    // all of them. Every attempt writes the very same values with the same write time
+    // (from createdAt): a rewrite is idempotent and can never undo a later edit or delete
+    // (those are written with a later time). Unset (not null) optional columns so no
+    // tombstones are written.
+    const options = { ...idempotent, timestamp: bindingWriteTimeMicros(m.createdAt) };
+    // The MLS kind (E2EE rooms) is written only when there is one: a plaintext row leaves it unset.
     const kindCol = m.kind === undefined ? '' : ', kind';
     const kindVal = m.kind === undefined ? '' : ', ?';
     const kindParam = m.kind === undefined ? [] : [m.kind];
     await this.db
-      .batch(
+      .execute(
+        'INSERT INTO message_dedupe (room_id, sender_id, client_msg_id, seq, message_id, created_at, body_hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
         [
-          {
-            query: `INSERT INTO messages (room_id, bucket, seq, message_id, sender_id, client_msg_id, body, created_at${kindCol}) VALUES (?, ?, ?, ?, ?, ?, ?, ?${kindVal})`,
-            params: [
-              m.roomId,
-              Long.fromNumber(bucket),
-              Long.fromNumber(m.seq),
-              m.id,
-              m.senderId,
-              m.clientMsgId,
-              m.body,
-              new Date(m.createdAt),
-              ...kindParam,
-            ],
-          },
-          {
-            query:
-              'INSERT INTO message_dedupe (room_id, sender_id, client_msg_id, seq, message_id, created_at, body_hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
-            params: [
-              m.roomId,
-              m.senderId,
-              m.clientMsgId,
-              Long.fromNumber(m.seq),
-              m.id,
-              new Date(m.createdAt),
-              hash,
-            ],
-          },
-          {
-            query: 'INSERT INTO room_buckets (room_id, bucket) VALUES (?, ?)',
-            params: [m.roomId, Long.fromNumber(bucket)],
-          },
-          {
-            query: `INSERT INTO messages_by_user (sender_id, month, created_at, message_id, room_id, seq, client_msg_id, body${kindCol}) VALUES (?, ?, ?, ?, ?, ?, ?, ?${kindVal})`,
-            params: [
-              m.senderId,
-              monthOf(m.createdAt),
-              new Date(m.createdAt),
-              m.id,
-              m.roomId,
-              Long.fromNumber(m.seq),
-              m.clientMsgId,
-              m.body,
-              ...kindParam,
-            ],
-          },
-          {
-            query: 'INSERT INTO user_message_months (sender_id, month) VALUES (?, ?)',
-            params: [m.senderId, monthOf(m.createdAt)],
-          },
+          m.roomId,
+          m.senderId,
+          m.clientMsgId,
+          Long.fromNumber(m.seq),
+          m.id,
+          new Date(m.createdAt),
+          bodyHash(m.body),
         ],
         options,
       )
       .catch((err: unknown) => {
+        // Only this first step can be "certainly not applied" as a whole: after it, the
+        // binding is durable and the send is at least partly written.
         throw certainlyNotApplied(err) ? new WriteNotAppliedError(err) : err;
       });
+    await Promise.all([
+      this.db.execute(
+        'INSERT INTO room_buckets (room_id, bucket) VALUES (?, ?)',
+        [m.roomId, Long.fromNumber(bucket)],
+        options,
+      ),
+      this.db.execute(
+        `INSERT INTO messages_by_user (sender_id, month, created_at, message_id, room_id, seq, client_msg_id, body${kindCol}) VALUES (?, ?, ?, ?, ?, ?, ?, ?${kindVal})`,
+        [
+          m.senderId,
+          monthOf(m.createdAt),
+          new Date(m.createdAt),
+          m.id,
+          m.roomId,
+          Long.fromNumber(m.seq),
+          m.clientMsgId,
+          m.body,
+          ...kindParam,
+        ],
+        options,
+      ),
+      this.db.execute(
+        'INSERT INTO user_message_months (sender_id, month) VALUES (?, ?)',
+        [m.senderId, monthOf(m.createdAt)],
+        options,
+      ),
+    ]);
+    await this.db.execute(
+      `INSERT INTO messages (room_id, bucket, seq, message_id, sender_id, client_msg_id, body, created_at${kindCol}) VALUES (?, ?, ?, ?, ?, ?, ?, ?${kindVal})`,
+      [
+        m.roomId,
+        Long.fromNumber(bucket),
+        Long.fromNumber(m.seq),
+        m.id,
+        m.senderId,
+        m.clientMsgId,
+        m.body,
+        new Date(m.createdAt),
+        ...kindParam,
+      ],
+      options,
+    );
   }
 
   async decideSendBinding(key: SendKey, proposal: SendBinding): Promise<SendBinding> {
