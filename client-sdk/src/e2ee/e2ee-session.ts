@@ -358,6 +358,9 @@ export class E2eeSession {
         );
         // A KeyPackage is used once: its private half goes now.
         await this.store.delete(`kp:${ref}`);
+        // A Welcome posted in this room must be for this room's group (the group id is the
+        // room id): a member cannot pull us into another group through it.
+        if (this.m.textDecode(state.groupContext.groupId) !== message.roomId) return;
         group.removed = false;
         await this.setJoined(message.roomId, group, state);
         await this.saveState(message.roomId, group, state);
