@@ -5,82 +5,14 @@ import { ParleyError } from '../errors';
 import type { SentMessage } from '../outbox';
 import { type E2eeKeyStore, MemoryKeyStore } from './key-store';
 import { type Mls, mls } from './mls';
+import type {
+  E2eeEpochChange,
+  E2eeMessage,
+  E2eeSessionOptions,
+  UndecryptableReason,
+} from './e2ee-types';
+import { GroupStates, ORPHAN_COMMITS_MAX } from './group-states';
 import { SerialQueue } from './serial-queue';
-
-/** Why a message could not be read; the app shows it as such, the SDK never throws. */
-export type UndecryptableReason =
-  /** This device had no group state yet: it joined (or was added) after the message. */
-  | 'not-in-group'
-  /** This device was removed from the group before the message was sent. */
-  | 'removed'
-  /** Our own message from an earlier session: MLS cannot decrypt one's own ciphertext. */
-  | 'own-message-unavailable'
-  /** The keys for the message's epoch or generation are gone, or the ciphertext is bad. */
-  | 'decrypt-failed'
-  /** Not an MLS message at all. */
-  | 'malformed';
-
-/** One application message of an E2EE room, as the app sees it. */
-export type E2eeMessage = {
-  roomId: string;
-  seq: number;
-  senderId: string;
-  message: Message;
-  /** It came through the feed's late path (`message:late`): below the room's position. */
-  late?: true;
-} & ({ text: string } | { undecryptable: true; reason: UndecryptableReason });
-
-/** The group changed (a commit was applied, or this device joined through a Welcome). */
-export interface E2eeEpochChange {
-  roomId: string;
-  epoch: number;
-  members: { userId: string; deviceId: string }[];
-}
-
-export interface E2eeSessionOptions {
-  /**
-   * Where the device keeps its secrets.
-   * @default a MemoryKeyStore (nothing survives the process)
-   */
-  store?: E2eeKeyStore;
-  /**
-   * This device's id in the key directory (letters, digits, `_`, `-`).
-   * @default the one in the store, else a new random id (then kept in the store)
-   */
-  deviceId?: string;
-  /**
-   * Unclaimed KeyPackages the device keeps in the directory; it uploads more when fewer than
-   * half are left (at start and after joining a group).
-   * @default 10
-   */
-  keyPackageTarget?: number;
-  /**
-   * On `member:left`, the remaining member with the lowest leaf commits the removal at
-   * once; the others wait this long per rank and commit only if it has not happened.
-   * @default 1500
-   */
-  removalStaggerMs?: number;
-}
-
-interface Group {
-  state?: ClientState;
-  /** The epoch this device entered the group at: anything older was never meant for it. */
-  joinedEpoch?: bigint;
-  removed: boolean;
-  /** Our commits in flight, by clientMsgId: applied when the feed reaches them. */
-  pending: Map<string, { newState: ClientState; epoch: bigint; settle: (won: boolean) => void }>;
-  /** Plaintext of our own sends, by clientMsgId (MLS cannot decrypt one's own messages). */
-  sent: Map<string, string>;
-  /**
-   * Commits seen before this device had a group state. Another member's commit may land
-   * between the commit that added us and its Welcome; after joining we apply those that
-   * belong to our epoch, in seq order, so we do not fall one epoch behind.
-   */
-  orphanCommits: Message[];
-}
-
-/** Commits kept while waiting for a Welcome. */
-const ORPHAN_COMMITS_MAX = 32;
 
 type Listener<T> = (value: T) => void;
 
@@ -92,13 +24,14 @@ type Listener<T> = (value: T) => void;
  * lost the race and is ignored by everyone), encrypts on send and decrypts on receive.
  */
 export class E2eeSession {
-  private readonly groups = new Map<string, Group>();
+  private readonly states: GroupStates;
   private readonly queues = new Map<string, SerialQueue>();
   /** One outgoing operation per room at a time: no message is encrypted under a commit in flight. */
   private readonly gates = new Map<string, SerialQueue>();
   private readonly messageListeners = new Set<Listener<E2eeMessage>>();
   private readonly epochListeners = new Set<Listener<E2eeEpochChange>>();
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private replenishing: Promise<void> | undefined;
 
   private constructor(
@@ -108,7 +41,9 @@ export class E2eeSession {
     readonly userId: string,
     readonly deviceId: string,
     private readonly options: E2eeSessionOptions,
-  ) {}
+  ) {
+    this.states = new GroupStates(store, m);
+  }
 
   /** Loads MLS and the device's keys, fills the key directory, and follows the room feed. */
   static async start(client: ParleyClient, options: E2eeSessionOptions = {}): Promise<E2eeSession> {
@@ -140,12 +75,12 @@ export class E2eeSession {
 
   /** The group's members as this device sees them (empty when it is not in the group). */
   members(roomId: string) {
-    const state = this.groups.get(roomId)?.state;
+    const state = this.states.peek(roomId)?.state;
     return state ? this.m.members(state) : [];
   }
 
   epoch(roomId: string): number | undefined {
-    const state = this.groups.get(roomId)?.state;
+    const state = this.states.peek(roomId)?.state;
     return state ? Number(this.m.epochOf(state)) : undefined;
   }
 
@@ -162,7 +97,7 @@ export class E2eeSession {
   async openDm(peerId: string): Promise<Room> {
     const room = await this.client.request('dm:open', { userId: peerId, e2ee: true });
     this.client.trackRoom(room.id);
-    if (room.createdBy === this.userId && !(await this.group(room.id)).state) {
+    if (room.createdBy === this.userId && !(await this.states.group(room.id)).state) {
       await this.createGroup(room.id);
       await this.addDevices(room.id, [peerId, this.userId]);
     }
@@ -215,7 +150,7 @@ export class E2eeSession {
   send(roomId: string, text: string): Promise<SentMessage> {
     return this.gate(roomId).run(async () => {
       const body = await this.queue(roomId).run(async () => {
-        const group = await this.group(roomId);
+        const group = await this.states.group(roomId);
         if (!group.state || group.removed)
           throw new ParleyError('FORBIDDEN', 'this device is not in the room’s E2EE group', {
             retryable: false,
@@ -225,7 +160,7 @@ export class E2eeSession {
           this.m.textEncode(text),
           this.m.impl,
         );
-        await this.saveState(roomId, group, out.newState);
+        await this.states.save(roomId, group, out.newState);
         return this.m.encode({
           privateMessage: out.privateMessage,
           wireformat: 'mls_private_message',
@@ -233,7 +168,7 @@ export class E2eeSession {
         });
       });
       const clientMsgId = globalThis.crypto.randomUUID();
-      (await this.group(roomId)).sent.set(clientMsgId, text);
+      (await this.states.group(roomId)).sent.set(clientMsgId, text);
       return this.post(roomId, body, 'mls-app', clientMsgId);
     });
   }
@@ -247,6 +182,8 @@ export class E2eeSession {
   }
 
   close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     for (const off of this.unsubscribe) off();
     this.messageListeners.clear();
     this.epochListeners.clear();
@@ -266,7 +203,7 @@ export class E2eeSession {
       this.client.on('message:late', (m) => onMessage(m, true)),
       this.client.on('member:left', ({ roomId, userId }) => this.scheduleRemoval(roomId, userId)),
       this.client.on('room:removed', ({ roomId }) => {
-        const group = this.groups.get(roomId);
+        const group = this.states.peek(roomId);
         if (group) group.removed = true;
       }),
     );
@@ -288,12 +225,12 @@ export class E2eeSession {
   }
 
   private async applyCommit(message: Message) {
-    const group = await this.group(message.roomId);
+    const group = await this.states.group(message.roomId);
     const mine = group.pending.get(message.clientMsgId);
     if (message.senderId === this.userId && mine) {
       group.pending.delete(message.clientMsgId);
       const won = group.state !== undefined && this.m.epochOf(group.state) === mine.epoch;
-      if (won) await this.saveState(message.roomId, group, mine.newState);
+      if (won) await this.states.save(message.roomId, group, mine.newState);
       mine.settle(won);
       if (won) this.emitEpoch(message.roomId, mine.newState);
       return;
@@ -329,7 +266,7 @@ export class E2eeSession {
         group.removed = true;
         return;
       }
-      await this.saveState(message.roomId, group, result.newState);
+      await this.states.save(message.roomId, group, result.newState);
       this.emitEpoch(message.roomId, result.newState);
     } catch {
       // A commit we cannot process leaves this device out of step: later messages show as
@@ -338,7 +275,7 @@ export class E2eeSession {
   }
 
   private async applyWelcome(message: Message) {
-    const group = await this.group(message.roomId);
+    const group = await this.states.group(message.roomId);
     if (group.state && !group.removed) return; // already in the group
     const decoded = this.m.decode(message.body);
     if (decoded?.wireformat !== 'mls_welcome') return;
@@ -362,8 +299,8 @@ export class E2eeSession {
         // room id): a member cannot pull us into another group through it.
         if (this.m.textDecode(state.groupContext.groupId) !== message.roomId) return;
         group.removed = false;
-        await this.setJoined(message.roomId, group, state);
-        await this.saveState(message.roomId, group, state);
+        await this.states.setJoined(message.roomId, group, state);
+        await this.states.save(message.roomId, group, state);
         this.emitEpoch(message.roomId, state);
         const orphans = group.orphanCommits; // all before the Welcome, in seq order
         group.orphanCommits = [];
@@ -383,7 +320,7 @@ export class E2eeSession {
       undecryptable: true,
       reason,
     });
-    const group = await this.group(message.roomId);
+    const group = await this.states.group(message.roomId);
     const own = group.sent.get(message.clientMsgId);
     if (message.senderId === this.userId && own !== undefined) return { ...base, text: own };
     const decoded = this.m.decode(message.body);
@@ -397,7 +334,7 @@ export class E2eeSession {
         this.m.impl,
       );
       if (result.kind !== 'applicationMessage') return fail('malformed');
-      await this.saveState(message.roomId, group, result.newState);
+      await this.states.save(message.roomId, group, result.newState);
       return { ...base, text: this.m.textDecode(result.message) };
     } catch {
       if (group.joinedEpoch !== undefined && decoded.privateMessage.epoch < group.joinedEpoch)
@@ -412,7 +349,7 @@ export class E2eeSession {
 
   private async createGroup(roomId: string) {
     await this.queue(roomId).run(async () => {
-      const group = await this.group(roomId);
+      const group = await this.states.group(roomId);
       if (group.state) return;
       const own = await this.m.newKeyPackage(this.userId, this.deviceId);
       const state = await this.m.m.createGroup(
@@ -422,8 +359,8 @@ export class E2eeSession {
         [],
         this.m.impl,
       );
-      await this.setJoined(roomId, group, state);
-      await this.saveState(roomId, group, state);
+      await this.states.setJoined(roomId, group, state);
+      await this.states.save(roomId, group, state);
       this.emitEpoch(roomId, state);
     });
   }
@@ -436,7 +373,7 @@ export class E2eeSession {
   private async commit(roomId: string, proposals: Proposal[]) {
     const clientMsgId = globalThis.crypto.randomUUID();
     const { commit, welcome, decided } = await this.queue(roomId).run(async () => {
-      const group = await this.group(roomId);
+      const group = await this.states.group(roomId);
       if (!group.state || group.removed)
         throw new ParleyError('FORBIDDEN', 'this device is not in the room’s E2EE group', {
           retryable: false,
@@ -457,7 +394,7 @@ export class E2eeSession {
     } catch (err) {
       // Not acked: the feed may never settle it for us. (If it was stored after all, the
       // other members move to its epoch without us; this device must then be added again.)
-      this.groups.get(roomId)?.pending.delete(clientMsgId);
+      this.states.peek(roomId)?.pending.delete(clientMsgId);
       throw err;
     }
     if (!(await decided))
@@ -475,9 +412,11 @@ export class E2eeSession {
     const rank = me.findIndex((x) => x.userId === this.userId && x.deviceId === this.deviceId);
     if (rank < 0 || !this.members(roomId).some((x) => x.userId === userId)) return;
     const delay = rank * (this.options.removalStaggerMs ?? 1500);
-    setTimeout(() => {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
       void this.removeUser(roomId, userId).catch(() => undefined); // another member did it
     }, delay);
+    this.timers.add(timer);
   }
 
   private post(roomId: string, body: string, kind: E2eeMessageKind, clientMsgId: string) {
@@ -521,31 +460,6 @@ export class E2eeSession {
   }
 
   // ---- state --------------------------------------------------------------------------------
-
-  private async group(roomId: string): Promise<Group> {
-    let group = this.groups.get(roomId);
-    if (group) return group;
-    const saved = await this.store.get(`group:${roomId}`);
-    group = this.groups.get(roomId); // another caller may have loaded it meanwhile
-    if (group) return group;
-    group = { removed: false, pending: new Map(), sent: new Map(), orphanCommits: [] };
-    const state = saved ? this.m.decodeState(saved) : undefined;
-    if (state) group.state = state;
-    const joined = await this.store.get(`joined:${roomId}`);
-    if (joined !== undefined) group.joinedEpoch = BigInt(joined);
-    this.groups.set(roomId, group);
-    return group;
-  }
-
-  private async setJoined(roomId: string, group: Group, state: ClientState) {
-    group.joinedEpoch = this.m.epochOf(state);
-    await this.store.set(`joined:${roomId}`, String(group.joinedEpoch));
-  }
-
-  private async saveState(roomId: string, group: Group, state: ClientState) {
-    group.state = state;
-    await this.store.set(`group:${roomId}`, this.m.encodeState(state));
-  }
 
   private queue(roomId: string): SerialQueue {
     let queue = this.queues.get(roomId);
