@@ -189,6 +189,16 @@ describe('E2EE rooms on a real cluster', () => {
       byUser.rows.map((r) => String(r.get('body'))),
       all,
     );
+    // An admin's export shows the bodies as stored: ciphertext, with the MLS kind.
+    const exported = await fetch(`${nodes[2]!.url}/admin/rooms/${room.id}/export`, {
+      headers: { authorization: `Bearer ${await adminToken(admin!)}` },
+    });
+    expect(exported.status).toBe(200);
+    const lines = (await exported.text()).trim().split('\n');
+    expect(lines).toHaveLength(rows.length);
+    expect(lines.every((line) => /"kind":"mls-(app|commit|welcome)"/.test(line))).toBe(true);
+    expectNoPlaintext(lines, all);
+
     const published = heard.map((buf) => buf.toString('latin1'));
     expect(published.some((p) => p.includes(rowAfterKick!.body.slice(0, 40)))).toBe(true);
     expectNoPlaintext(published, all);
