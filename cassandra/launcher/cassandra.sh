@@ -421,7 +421,8 @@ ring() {
       done
       for k in "${pids[@]}"; do wait "$k" || status=1; done
       (( status == 0 )) || die "$cmd failed for at least one ring member (see above)"
-      [[ "$cmd" == up ]] && log "ring of $count on 127.0.0.2..127.0.0.$((count + 1)):$PORT ready" ;;
+      # An if, not `[[ ]] && log`: for `down` that list would be the function's status (1).
+      if [[ "$cmd" == up ]]; then log "ring of $count on 127.0.0.2..127.0.0.$((count + 1)):$PORT ready"; fi ;;
     status|pid|logs|nodetool)
       for k in "${members[@]}"; do
         ring_member_env "$k" "$count"

@@ -523,21 +523,35 @@ export class ParleyClient {
 
   /** Seeds positions for rooms we have not seen yet, then catches up every known room. */
   private async syncRooms(): Promise<void> {
+    let latest: Map<string, number> | undefined;
     if (this.options.syncRoomsOnConnect ?? true) {
       try {
         const rooms = await this.emitRequest('room:list', {}, this.requestTimeout());
         for (const room of rooms) this.trackRoom(room.id, room.lastSeq);
+        latest = new Map(rooms.map((room) => [room.id, room.lastSeq]));
       } catch (err) {
         this.reportError(err);
       }
     }
-    if ((await this.catchUpAll()) && this.connected) this.dispatch('client:synced');
+    if ((await this.catchUpAll(latest)) && this.connected) this.dispatch('client:synced');
   }
 
-  /** Resolves true when every room caught up (failures are reported and retried later). */
-  private async catchUpAll(): Promise<boolean> {
+  /**
+   * Resolves true when every room caught up (failures are reported and retried later).
+   * With `latest` (each room's newest stored seq, read after this socket joined its rooms'
+   * channels) a room we are already at the end of is skipped: nothing older can appear
+   * there, and anything newer reaches the channel. A reconnect storm then reads history
+   * only for rooms that really moved on.
+   */
+  private async catchUpAll(latest?: Map<string, number>): Promise<boolean> {
+    const behind = [...this.streams.entries()]
+      .filter(([roomId, s]) => {
+        const lastSeq = latest?.get(roomId);
+        return lastSeq === undefined || s.isBehind(lastSeq);
+      })
+      .map(([, s]) => s);
     const results = await Promise.all(
-      [...this.streams.values()].map((s) =>
+      behind.map((s) =>
         s.catchUp().then(
           () => true,
           (err: unknown) => {

@@ -106,6 +106,17 @@ export class RoomStream {
     return this.backfill !== undefined;
   }
 
+  /** Whether history after our position could hold anything, given the room's newest seq. */
+  isBehind(lastSeq: number): boolean {
+    return (
+      this.pos === undefined ||
+      lastSeq > this.pos ||
+      this.buffer.size > 0 ||
+      this.backfill !== undefined ||
+      this.running !== undefined
+    );
+  }
+
   /** Messages held back until the ones before them arrive. */
   get buffered(): number {
     return this.buffer.size;

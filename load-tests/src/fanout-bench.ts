@@ -20,6 +20,7 @@ import type {
 } from '@parley/contract';
 import { io, type Socket } from 'socket.io-client';
 import {
+  benchServerEnv,
   generateSigningKey,
   migrate,
   nodeEnv,
@@ -193,22 +194,7 @@ async function run(
 
   // ---- server nodes -------------------------------------------------------------------
   let phase = performance.now();
-  const serverEnv: Record<string, string> = {
-    NODE_ENV: 'development',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    // The server logs only boot and shutdown at info, and the boot line carries the URL.
-    LOG_LEVEL: 'info',
-    // Cheap hashing: registering 1,000 users with the OWASP parameters takes minutes on
-    // 2 cores and measures argon2, not fan-out. Never use these values in production.
-    ARGON2_MEMORY_KIB: '8192',
-    ARGON2_TIME_COST: '1',
-    ARGON2_PARALLELISM: '1',
-    LOGIN_MAX_ATTEMPTS_PER_IP: '10000000',
-    MESSAGES_PER_USER_PER_10S: '10000000',
-    ACCESS_TOKEN_TTL_SECONDS: '86400',
-    REDIS_KEY_PREFIX: `bench:${runId}:`,
-  };
+  const serverEnv = benchServerEnv(`bench:${runId}:`);
   if (cluster) {
     Object.assign(serverEnv, {
       REDIS_URL: opts.redisUrl,

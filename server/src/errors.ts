@@ -1,5 +1,6 @@
 import { type ErrorBody, type ErrorCode, limits, retryableByDefault } from '@parley/contract';
 import type { ZodError, ZodType, infer as ZodInfer } from 'zod';
+import { isBackendUnavailable } from './storage/backend-errors';
 
 /** An error meant for the client: its code and message are safe to send as they are. */
 export class AppError extends Error {
@@ -51,8 +52,17 @@ export function capErrorBody(body: ErrorBody): ErrorBody {
   return capped;
 }
 
-/** Turns anything thrown into a body fit for a client; unknown errors become INTERNAL. */
-export function toErrorBody(err: unknown): { body: ErrorBody; internal: boolean } {
+/**
+ * Turns anything thrown into a body fit for a client: a backing service that is down or slow
+ * becomes UNAVAILABLE (retryable), anything else unknown INTERNAL.
+ */
+export function toErrorBody(err: unknown): {
+  body: ErrorBody;
+  /** A bug or an unknown failure: log it as an error. */
+  internal: boolean;
+  /** Cassandra or Redis is down or slow: worth a warning, the client retries. */
+  backend?: boolean;
+} {
   if (err instanceof AppError) {
     const { retryable, ...extra } = err.extra;
     return {
@@ -63,6 +73,17 @@ export function toErrorBody(err: unknown): { body: ErrorBody; internal: boolean 
         ...extra,
       }),
       internal: false,
+    };
+  }
+  if (isBackendUnavailable(err)) {
+    return {
+      body: {
+        code: 'UNAVAILABLE',
+        message: 'storage is temporarily unavailable; retry',
+        retryable: true,
+      },
+      internal: false,
+      backend: true,
     };
   }
   return {

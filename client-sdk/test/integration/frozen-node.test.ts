@@ -1,7 +1,6 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signUp } from '../../../server/test/helpers/http-client';
 import { spawnNodeProcess } from '../../../server/test/helpers/presence-helpers';
-import { testServices } from '../../../server/test/helpers/services';
 import { createTestCluster, type TestNode } from '../../../server/test/helpers/start-node';
 import type { ConnectionStatus, ParleyClient, ParleyError } from '../../src/index';
 import { type Account, expectExactlyOnceInOrder, inbox, sdkClient } from './helpers';
@@ -20,22 +19,8 @@ describe('SDK failover off a frozen or killed node process, real Redis + Cassand
     healthy = await cluster.startNode();
   });
   beforeEach(async () => {
-    const services = testServices();
     // A real node process, so that it can be frozen or killed without touching the test.
-    victim = await spawnNodeProcess({
-      NODE_ENV: 'test',
-      NODE_ID: 'frozen',
-      LOG_LEVEL: 'info',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      ...services.redisEnv,
-      REDIS_KEY_PREFIX: cluster.prefix,
-      CASSANDRA_CONTACT_POINTS: services.cassandraContactPoints.join(','),
-      CASSANDRA_KEYSPACE: inject('keyspace'),
-      JWT_PRIVATE_KEY: cluster.jwtKey,
-      ARGON2_MEMORY_KIB: '8192',
-      ARGON2_TIME_COST: '1',
-    });
+    victim = await spawnNodeProcess(cluster.nodeEnv({ NODE_ID: 'frozen', LOG_LEVEL: 'info' }));
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) c.close();

@@ -162,3 +162,38 @@ describe('client: a frozen node is abandoned for the next URL', () => {
     await expect(sent).rejects.toMatchObject({ code: 'CLOSED', maybeStored: true, attempts: 1 });
   });
 });
+
+describe('client: catch-up on (re)connect', () => {
+  const OTHER = '00000000-0000-4000-8000-000000000002';
+
+  it('reads history only for rooms that moved past our position since we last saw them', async () => {
+    const node = await server();
+    let lastSeqs: Record<string, number> = { [ROOM]: 4, [OTHER]: 9 };
+    node.on('room:list', () => Object.entries(lastSeqs).map(([id, seq]) => summary(id, seq)));
+    node.history.set(ROOM, [msg(5)]);
+    const c = client(node.url);
+    const synced = () =>
+      new Promise<void>((resolve) => {
+        const off = c.on('client:synced', () => {
+          off();
+          resolve();
+        });
+      });
+    let next = synced();
+    await node.connected();
+    await next;
+    // First connect: both rooms seeded at their end, nothing to read.
+    expect(node.received.filter((r) => r.event === 'history:fetch')).toEqual([]);
+
+    // While we were away one room got seq 5; the other did not move.
+    lastSeqs = { [ROOM]: 5, [OTHER]: 9 };
+    const feed = collect<Message>(c, 'message:created', 1);
+    next = synced();
+    for (const socket of node.io.of('/').sockets.values()) socket.conn.close();
+    await next;
+    expect((await feed).map((m) => m.seq)).toEqual([5]);
+    expect(node.received.filter((r) => r.event === 'history:fetch').map((r) => r.payload)).toEqual([
+      { roomId: ROOM, after: 4, limit: expect.any(Number) },
+    ]);
+  });
+});

@@ -16,6 +16,28 @@ export function generateSigningKey(): string {
   return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 }
 
+/**
+ * A benchmark node's settings: it logs only boot and shutdown (the boot line carries the
+ * URL), hashes cheaply and has no per-IP or per-user limits, since every client is
+ * 127.0.0.1 and registering 1,000 users with the OWASP argon2 parameters takes minutes on
+ * 2 cores and measures argon2, not fan-out. Never use these values in production.
+ */
+export function benchServerEnv(redisKeyPrefix: string): Record<string, string> {
+  return {
+    NODE_ENV: 'development',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    ARGON2_MEMORY_KIB: '8192',
+    ARGON2_TIME_COST: '1',
+    ARGON2_PARALLELISM: '1',
+    LOGIN_MAX_ATTEMPTS_PER_IP: '10000000',
+    MESSAGES_PER_USER_PER_10S: '10000000',
+    ACCESS_TOKEN_TTL_SECONDS: '86400',
+    REDIS_KEY_PREFIX: redisKeyPrefix,
+  };
+}
+
 /** Variables the harness owns: anything the caller's shell set for them is replaced. */
 export function nodeEnv(overrides: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Ack, ClientToServerEvents, ServerToClientEvents, TokenPair } from '@parley/contract';
 import { io, type Socket } from 'socket.io-client';
 import {
+  benchServerEnv,
   generateSigningKey,
   migrate,
   nodeEnv,
@@ -172,20 +173,7 @@ export async function startParley(
   o: ParleyOptions,
 ): Promise<System & { nodes: ServerNode[]; roomIds: string[]; senderTokens: string[] }> {
   const key: SystemKey = o.cluster ? 'cluster' : o.jsWs ? 'embedded-js-ws' : 'embedded';
-  const serverEnv: Record<string, string> = {
-    NODE_ENV: 'development',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    // Benchmark-only: cheap argon2 and no per-IP/per-user limits (every client is 127.0.0.1).
-    ARGON2_MEMORY_KIB: '8192',
-    ARGON2_TIME_COST: '1',
-    ARGON2_PARALLELISM: '1',
-    LOGIN_MAX_ATTEMPTS_PER_IP: '10000000',
-    MESSAGES_PER_USER_PER_10S: '10000000',
-    ACCESS_TOKEN_TTL_SECONDS: '86400',
-    REDIS_KEY_PREFIX: `peers:${o.runId}:`,
-  };
+  const serverEnv = benchServerEnv(`peers:${o.runId}:`);
   if (o.cluster) {
     Object.assign(serverEnv, {
       REDIS_URL: o.cluster.redisUrl,

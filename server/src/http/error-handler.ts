@@ -7,9 +7,14 @@ import type { Logger } from '../observability/logger';
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const translated = translateExpressError(err);
-    const { body, internal } = toErrorBody(translated);
+    const { body, internal, backend } = toErrorBody(translated);
     // req.log (pino-http) carries the request id; a request that never reached it has none.
     if (internal) (req.log ?? logger).error({ err, path: req.path }, 'unhandled REST error');
+    else if (backend)
+      (req.log ?? logger).warn(
+        { err: (err as Error).message, path: req.path },
+        'backing service unavailable',
+      );
     const status = httpStatusOf[body.code];
     if (body.retryAfterMs !== undefined)
       res.setHeader('Retry-After', Math.ceil(body.retryAfterMs / 1000));

@@ -71,9 +71,11 @@ export function handleRequest<E extends RequestEvent>(
     void (ctx.track ? ctx.track(work) : work).then(
       (data) => reply({ ok: true, data }),
       (err: unknown) => {
-        const { body, internal } = toErrorBody(err);
+        const { body, internal, backend } = toErrorBody(err);
         if (internal)
           logger.error({ err, event, userId: socket.data.userId }, 'socket handler failed');
+        else if (backend)
+          logger.warn({ err: (err as Error).message, event }, 'backing service unavailable');
         metrics.eventErrors.inc({ code: body.code });
         reply({ ok: false, error: body });
       },

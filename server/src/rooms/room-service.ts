@@ -53,17 +53,20 @@ export function createRoomService(deps: RoomServiceDeps) {
     role: RoomSummary['role'],
     knownRoom?: Room,
   ): Promise<RoomSummary | undefined> {
-    const [room, cursors, lastSeq] = await Promise.all([
+    // Three reads in parallel, one of them the room's tail (newest messages, no text): the
+    // last seq and the unread count both come from it. A reconnect pays this per room.
+    const [room, cursors, tail] = await Promise.all([
       knownRoom ?? stores.rooms.findRoom(roomId),
       stores.cursors.findCursors(userId, roomId),
-      stores.messages.findLatestSeq(roomId),
+      stores.messages.listTail(roomId, UNREAD_CAP),
     ]);
     if (!room) return undefined;
+    const lastSeq = tail[0]?.seq ?? 0;
     // A cursor can never point past the room's end (one written before cursors were bounded).
     const readSeq = Math.min(cursors.readSeq, lastSeq);
-    const unreadMessages =
-      lastSeq > readSeq ? await stores.messages.listMessagesAfter(roomId, readSeq, UNREAD_CAP) : [];
-    const unread = unreadMessages.filter((m) => m.senderId !== userId && !m.deleted).length;
+    const unread = tail.filter(
+      (m) => m.seq > readSeq && m.senderId !== userId && !m.deleted,
+    ).length;
     return { ...room, role, lastSeq, readSeq, unread };
   }
 

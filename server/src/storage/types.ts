@@ -83,6 +83,13 @@ export interface RoomStore {
   scanRooms(afterId: string | undefined, limit: number): Promise<Room[]>;
 }
 
+/** One message of a room's tail: enough to count unread messages. */
+export interface MessageTailEntry {
+  seq: number;
+  senderId: string;
+  deleted: boolean;
+}
+
 export interface MessageStore {
   /**
    * Stores a message and its binding (dedupe record) atomically. Never overwrites another
@@ -117,6 +124,11 @@ export interface MessageStore {
   listMessagesAfter(roomId: string, afterSeq: number, limit: number): Promise<Message[]>;
   /** Highest stored seq, 0 when the room has none: seeds the sequence counter. */
   findLatestSeq(roomId: string): Promise<number>;
+  /**
+   * The newest `limit` messages, newest first, without their text: what a room summary
+   * needs (last seq, unread count) in one read instead of a latest-seq read plus a page.
+   */
+  listTail(roomId: string, limit: number): Promise<MessageTailEntry[]>;
   editMessage(
     roomId: string,
     seq: number,

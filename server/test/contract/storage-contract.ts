@@ -195,6 +195,25 @@ export function describeStorageContract(name: string, getStores: () => Stores) {
       expect(found.bodyHash).not.toBe('');
     });
 
+    it('messages: the tail is the newest messages, newest first, across a bucket boundary', async () => {
+      const { messages } = getStores();
+      const roomId = randomUUID();
+      expect(await messages.listTail(roomId, 5)).toEqual([]);
+      // Bucket 0 holds 9_998 and 9_999, bucket 1 holds 10_000 and 10_001.
+      const stored = [9_998, 9_999, 10_000, 10_001].map((s) => message(roomId, s));
+      for (const m of stored) await messages.appendMessage(m);
+      await messages.markMessageDeleted(roomId, 10_000, new Date());
+      const tail = await messages.listTail(roomId, 3);
+      expect(tail).toEqual([
+        { seq: 10_001, senderId: stored[3]!.senderId, deleted: false },
+        { seq: 10_000, senderId: stored[2]!.senderId, deleted: true },
+        { seq: 9_999, senderId: stored[1]!.senderId, deleted: false },
+      ]);
+      expect((await messages.listTail(roomId, 10)).map((m) => m.seq)).toEqual([
+        10_001, 10_000, 9_999, 9_998,
+      ]);
+    });
+
     it('messages: append, dedupe lookup, paging across buckets, latest seq', async () => {
       const { messages } = getStores();
       const roomId = randomUUID();

@@ -42,14 +42,12 @@ export function createTestCluster(env: Record<string, string> = {}) {
   const nodes: TestNode[] = [];
   let counter = 0;
 
-  async function startNode(
-    extraEnv: Record<string, string> = {},
-    options: NodeOptions = {},
-  ): Promise<TestNode> {
+  /** The env of a member of this cluster: also for one started as its own process. */
+  function nodeEnv(extraEnv: Record<string, string> = {}): Record<string, string> {
     const services = testServices();
     // A test that brings its own Redis (REDIS_URL) gets exactly that one.
     const ownRedis = 'REDIS_URL' in env || 'REDIS_URL' in extraEnv;
-    const config = loadConfig({
+    return {
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
       PORT: '0',
@@ -66,8 +64,14 @@ export function createTestCluster(env: Record<string, string> = {}) {
       DRAIN_TIMEOUT_MS: '2000',
       ...env,
       ...extraEnv,
-    });
-    return boot(config, options);
+    };
+  }
+
+  async function startNode(
+    extraEnv: Record<string, string> = {},
+    options: NodeOptions = {},
+  ): Promise<TestNode> {
+    return boot(loadConfig(nodeEnv(extraEnv)), options);
   }
 
   async function boot(config: Config, options: NodeOptions): Promise<TestNode> {
@@ -99,6 +103,7 @@ export function createTestCluster(env: Record<string, string> = {}) {
     prefix,
     jwtKey,
     startNode,
+    nodeEnv,
     nodes,
     async stopAll() {
       await Promise.allSettled(nodes.map((n) => n.stop()));

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp } from '../helpers/http-client';
 import { hasStatus, spawnNodeProcess, statusesOf } from '../helpers/presence-helpers';
-import { testServices } from '../helpers/services';
 import { call, collect, connect, type TestSocket } from '../helpers/socket-client';
 import { createTestCluster, type TestNode } from '../helpers/start-node';
 
@@ -18,21 +17,14 @@ describe('presence when a node process is killed with SIGKILL', () => {
 
   beforeAll(async () => {
     nodes = [await cluster.startNode(), await cluster.startNode()];
-    const services = testServices();
-    victim = await spawnNodeProcess({
-      NODE_ENV: 'test',
-      NODE_ID: 'victim',
-      LOG_LEVEL: 'info',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      ...services.redisEnv,
-      REDIS_KEY_PREFIX: cluster.prefix,
-      CASSANDRA_CONTACT_POINTS: services.cassandraContactPoints.join(','),
-      CASSANDRA_KEYSPACE: inject('keyspace'),
-      JWT_PRIVATE_KEY: cluster.jwtKey,
-      PRESENCE_TTL_SECONDS: String(TTL_SECONDS),
-      PRESENCE_GRACE_MS: '300',
-    });
+    victim = await spawnNodeProcess(
+      cluster.nodeEnv({
+        NODE_ID: 'victim',
+        LOG_LEVEL: 'info',
+        PRESENCE_TTL_SECONDS: String(TTL_SECONDS),
+        PRESENCE_GRACE_MS: '300',
+      }),
+    );
   });
   afterAll(async () => {
     for (const s of sockets) s.close();

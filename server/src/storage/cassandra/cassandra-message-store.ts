@@ -8,7 +8,7 @@ import {
 } from '../../ports/send-binding';
 import { bucketOf } from '../buckets';
 import { WriteNotAppliedError } from '../write-errors';
-import type { MessageStore, UserMessagePosition } from '../types';
+import type { MessageStore, MessageTailEntry, UserMessagePosition } from '../types';
 import {
   type CassandraClient,
   idempotent,
@@ -227,6 +227,26 @@ export class CassandraMessageStore implements MessageStore {
       )
     ).first();
     return row ? toNumber(row.get('seq')) : 0;
+  }
+
+  async listTail(roomId: string, limit: number): Promise<MessageTailEntry[]> {
+    const out: MessageTailEntry[] = [];
+    // Two buckets at most: a bucket holds 10,000 messages, a tail is a summary's worth.
+    for (const bucket of await this.bucketsDescending(roomId, undefined, 2)) {
+      const rs = await this.db.execute(
+        'SELECT seq, sender_id, deleted_at FROM messages WHERE room_id = ? AND bucket = ? LIMIT ?',
+        [roomId, Long.fromNumber(bucket), limit - out.length],
+        prepared,
+      );
+      for (const row of rs.rows)
+        out.push({
+          seq: toNumber(row.get('seq')),
+          senderId: str(row.get('sender_id')),
+          deleted: row.get('deleted_at') !== null,
+        });
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   async editMessage(roomId: string, seq: number, body: string, editedAt: Date) {

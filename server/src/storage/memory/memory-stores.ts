@@ -249,6 +249,12 @@ class MemoryMessageStore implements MessageStore {
   async findLatestSeq(roomId: string) {
     return this.byRoom.get(roomId)?.at(-1)?.seq ?? 0;
   }
+  async listTail(roomId: string, limit: number) {
+    return (this.byRoom.get(roomId) ?? [])
+      .slice(-limit)
+      .reverse()
+      .map((m) => ({ seq: m.seq, senderId: m.senderId, deleted: m.deleted === true }));
+  }
   async editMessage(roomId: string, seq: number, body: string, editedAt: Date) {
     return this.patch(roomId, seq, { body, editedAt: editedAt.toISOString() });
   }
