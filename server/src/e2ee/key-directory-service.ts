@@ -46,7 +46,10 @@ export function createKeyDirectoryService(deps: KeyDirectoryDeps) {
       return { deviceId, remaining: await stores.keys.countKeyPackages(userId, deviceId) };
     },
 
-    /** The caller is already known to be a member of `roomId`; the room must be E2EE. */
+    /**
+     * The caller is already known to be a member of `roomId`; the room must be E2EE and every
+     * user a member of it.
+     */
     async claim(claimerId: string, roomId: string, userIds: string[], skipDeviceIds: string[]) {
       const room = await stores.rooms.findRoom(roomId);
       if (room?.e2ee !== true)
@@ -54,11 +57,20 @@ export function createKeyDirectoryService(deps: KeyDirectoryDeps) {
           'ROOM_NOT_E2EE',
           'KeyPackages are claimed for end-to-end encrypted rooms',
         );
+      // Only for users already in the room (invite first, then add to the group): a member
+      // cannot drain the packages of users who have nothing to do with the room.
+      const targets = [...new Set(userIds)];
+      const memberships = await Promise.all(
+        targets.map((id) => stores.rooms.findMember(roomId, id)),
+      );
+      const outsider = targets.find((_, i) => memberships[i] === undefined);
+      if (outsider !== undefined)
+        throw new AppError('FORBIDDEN', `user ${outsider} is not a member of this room`);
       await consumeOrThrow(claimLimiter, claimerId, 'claiming KeyPackages too fast');
       const skip = new Set(skipDeviceIds);
       const packages: ClaimedKeyPackage[] = [];
       const exhausted: { userId: string; deviceId: string }[] = [];
-      for (const userId of new Set(userIds)) {
+      for (const userId of targets) {
         const devices = (await stores.keys.listDevices(userId)).filter(
           (d) => !skip.has(d.deviceId),
         );

@@ -117,6 +117,13 @@ describe('e2ee rules', () => {
     const secret = await call(sa, 'room:create', { name: 's', e2ee: true });
     const outsider = await request(sb, 'keys:claim', { roomId: secret.id, userIds: [ann.user.id] });
     expect(outsider.ok || outsider.error.code).toBe('FORBIDDEN');
+    // Only users in the room: invite first, then claim.
+    const notInvited = await request(sa, 'keys:claim', {
+      roomId: secret.id,
+      userIds: [ben.user.id],
+    });
+    expect(notInvited.ok || notInvited.error.code).toBe('FORBIDDEN');
+    await call(sa, 'room:invite', { roomId: secret.id, userIds: [ben.user.id] });
 
     const seen = new Set<string>();
     for (let i = 0; i < 53; i++) {
