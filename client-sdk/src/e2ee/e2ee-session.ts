@@ -58,6 +58,7 @@ export class E2eeSession {
     const session = new E2eeSession(client, m, store, userId, probeId, options);
     session.follow();
     await session.replenish(remaining);
+    void session.reconcile().catch(() => undefined); // retried after every reconnect
     return session;
   }
 
@@ -202,6 +203,8 @@ export class E2eeSession {
       this.client.on('message:created', (m) => onMessage(m, false)),
       this.client.on('message:late', (m) => onMessage(m, true)),
       this.client.on('member:left', ({ roomId, userId }) => this.scheduleRemoval(roomId, userId)),
+      // Members who left while this device was offline: nobody may have removed them yet.
+      this.client.on('client:synced', () => void this.reconcile().catch(() => undefined)),
       this.client.on('room:removed', ({ roomId }) => {
         const group = this.states.peek(roomId);
         if (group) group.removed = true;
@@ -404,6 +407,28 @@ export class E2eeSession {
     if (welcome) {
       const body = this.m.encode({ welcome, wireformat: 'mls_welcome', version: 'mls10' });
       await this.post(roomId, body, 'mls-welcome', globalThis.crypto.randomUUID());
+    }
+  }
+
+  /**
+   * Compares each E2EE group this device is in with the room's members on the server, and
+   * removes from the group whoever is no longer in the room (the `member:left` they caused
+   * may have reached no member that was online).
+   */
+  private async reconcile() {
+    const rooms = await this.client.request('room:list', {});
+    for (const room of rooms.filter((r) => r.e2ee === true)) {
+      const group = await this.states.group(room.id);
+      if (!group.state || group.removed) continue;
+      const inRoom = new Set(
+        (await this.client.request('room:members', { roomId: room.id })).map((x) => x.userId),
+      );
+      const gone = new Set(
+        this.members(room.id)
+          .map((x) => x.userId)
+          .filter((id) => !inRoom.has(id)),
+      );
+      for (const userId of gone) this.scheduleRemoval(room.id, userId);
     }
   }
 

@@ -121,6 +121,27 @@ describe('E2eeSession (embedded node)', () => {
     await store.close();
   });
 
+  it('a member who left while everyone was offline is removed when a member comes back', async () => {
+    const store = new MemoryKeyStore();
+    const [a, b, c] = [await device(undefined, store), await device(), await device()];
+    const room = await a.session.createRoom('offline', [b.account.id, c.account.id]);
+    await until(() => [b, c].every((x) => x.session.members(room.id).length === 3));
+    for (const x of [a, b]) {
+      x.session.close();
+      x.client.close();
+    }
+    await c.client.request('room:leave', { roomId: room.id });
+    // Alice comes back on the same keys: her session notices Carol is gone and commits.
+    const back = await device(a.account, store);
+    await until(() => {
+      const ids = back.session.members(room.id).map((x) => x.userId);
+      return ids.length === 2 && !ids.includes(c.account.id);
+    });
+    const sent = await back.session.send(room.id, 'carol is gone');
+    const atCarol = await c.session.decrypt({ ...sent, clientMsgId: crypto.randomUUID() });
+    expect(atCarol).toMatchObject({ undecryptable: true, reason: 'removed' });
+  });
+
   it('never throws on what it cannot read', async () => {
     const a = await device();
     const room = await a.session.createRoom('solo');
