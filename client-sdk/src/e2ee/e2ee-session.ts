@@ -392,14 +392,10 @@ export class E2eeSession {
       );
       return { commit: this.m.encode(result.commit), welcome: result.welcome, decided };
     });
-    try {
-      await this.post(roomId, commit, 'mls-commit', clientMsgId);
-    } catch (err) {
-      // Not acked: the feed may never settle it for us. (If it was stored after all, the
-      // other members move to its epoch without us; this device must then be added again.)
-      this.states.peek(roomId)?.pending.delete(clientMsgId);
-      throw err;
-    }
+    // If the send fails, the pending entry stays: a send without an ack may still have been
+    // stored (maybe-stored), and when the feed brings it we must move to its epoch with the
+    // other members. Only a member can apply its own commit from the state kept here.
+    await this.post(roomId, commit, 'mls-commit', clientMsgId);
     if (!(await decided))
       throw new ParleyError('CONFLICT', 'another member committed first; try again', {
         retryable: true,
