@@ -12,7 +12,10 @@ export interface StepResult {
   sendAck: Distribution;
   /** How late the harness emitted sends against their schedule (ms); high = generator saturated. */
   sendLag: { p99: number; max: number };
-  processes: Record<string, { cpuMean: number; cpuMax: number; rssMaxMb: number }>;
+  processes: Record<
+    string,
+    { cpuMean: number; cpuMax: number; rssMaxMb: number; writesPerSec?: number }
+  >;
 }
 
 export interface SecondResult {
@@ -73,6 +76,14 @@ function cpuText(step: StepResult, prefix: string) {
     .join('/');
 }
 
+/** Write syscalls of all server nodes per delivered message (one frame to one socket). */
+function writesPerDelivery(step: StepResult): string {
+  const nodes = Object.entries(step.processes).filter(([name]) => name.startsWith('node'));
+  if (nodes.length === 0 || nodes.some(([, p]) => p.writesPerSec === undefined)) return '-';
+  const writes = nodes.reduce((a, [, p]) => a + (p.writesPerSec ?? 0), 0);
+  return f(writes / step.deliveriesPerSec, 3);
+}
+
 /** Rows of the summary table, one per rate step. */
 export function tableRows(report: BenchReport): string[][] {
   const watched = [
@@ -96,6 +107,7 @@ export function tableRows(report: BenchReport): string[][] {
     'missing',
     'node CPU',
     'node RSS MB',
+    'node writes/dl',
     'harness CPU',
     ...watched.map((n) => `${n} CPU`),
   ];
@@ -116,6 +128,7 @@ export function tableRows(report: BenchReport): string[][] {
       .filter(([n]) => n.startsWith('node'))
       .map(([, p]) => p.rssMaxMb.toFixed(0))
       .join('/'),
+    writesPerDelivery(s),
     cpuText(s, 'harness'),
     ...watched.map((n) => {
       const p = s.processes[n];

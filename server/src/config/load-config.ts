@@ -85,6 +85,14 @@ const envSchema = z.object({
    * broadcast can let a removed member act.
    */
   AUTHZ_RECHECK_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  /**
+   * Frames one socket is sent within one tick leave in one syscall (realtime/coalesce-writes.ts).
+   * On by default; `false` is for measuring what it saves.
+   */
+  SOCKET_COALESCE_WRITES: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /** Who may see a user's presence and last-seen: users sharing a room with them, or anyone. */
   PRESENCE_VISIBILITY: z.enum(['shared-room', 'everyone']).default('shared-room'),
   /** /metrics: served on this separate port (bound to METRICS_HOST), not on the public one. */
@@ -180,6 +188,8 @@ export interface Config {
   trustProxy: false | number | string[];
   authzRecheckMs: number;
   presenceVisibility: 'shared-room' | 'everyone';
+  /** Cork each socket for the rest of the tick at its first packet (one syscall per tick). */
+  coalesceSocketWrites: boolean;
   metrics: { port?: number; host: string; token?: string };
   /** undefined = any origin (development only). */
   corsOrigins?: string[];
@@ -360,6 +370,7 @@ export function loadConfig(
     trustProxy: e.TRUSTED_PROXIES ?? (e.TRUST_PROXY_HOPS ? e.TRUST_PROXY_HOPS : false),
     authzRecheckMs: e.AUTHZ_RECHECK_MS,
     presenceVisibility: e.PRESENCE_VISIBILITY,
+    coalesceSocketWrites: e.SOCKET_COALESCE_WRITES,
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST, token: e.METRICS_TOKEN },
     corsOrigins: e.CORS_ORIGINS,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,

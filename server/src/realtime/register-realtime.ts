@@ -1,3 +1,4 @@
+import { coalesceWritesPerTick } from './coalesce-writes';
 import type { Auth } from '../auth/create-auth';
 import { createKeyDirectoryService } from '../e2ee/key-directory-service';
 import { createMessageService } from '../messages/message-service';
@@ -102,6 +103,7 @@ export function registerRealtime(deps: RealtimeDeps) {
       metrics.disconnects.inc({ reason });
       log.info({ reason, ms: Date.now() - openedAt }, 'socket disconnected');
     });
+    if (deps.config.coalesceSocketWrites) coalesceWritesPerTick(socket);
     answerUnknownEvents({ socket, metrics });
     registerChatHandlers(socket, {
       logger: log,
