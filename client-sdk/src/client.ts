@@ -96,7 +96,13 @@ export class ParleyClient {
         send: (entry, attempt, timeoutMs) =>
           this.emitRequest(
             'message:send',
-            { roomId: entry.roomId, clientMsgId: entry.clientMsgId, body: entry.body, attempt },
+            {
+              roomId: entry.roomId,
+              clientMsgId: entry.clientMsgId,
+              body: entry.body,
+              attempt,
+              ...(entry.kind === undefined ? {} : { kind: entry.kind }),
+            },
             timeoutMs,
           ),
       },
@@ -287,21 +293,19 @@ export class ParleyClient {
   /** @internal queues a message in the outbox. */
   send(roomId: string, body: string, options: SendOptions = {}): Promise<SentMessage> {
     // Checked here too: a body the server will refuse must not sit in a persistent outbox.
-    if (body.length === 0 || body.length > limits.messageBodyMaxChars) {
+    // An E2EE body (base64 ciphertext) has its own, larger cap.
+    const max = options.kind === undefined ? limits.messageBodyMaxChars : limits.e2eeBodyMaxChars;
+    if (body.length === 0 || body.length > max) {
       return Promise.reject(
-        new ParleyError(
-          'VALIDATION',
-          `message body must be 1..${limits.messageBodyMaxChars} characters`,
-          {
-            retryable: false,
-            issues: [{ path: 'body', message: 'bad length' }],
-            send: {
-              clientMsgId: options.clientMsgId ?? globalThis.crypto.randomUUID(),
-              attempts: 0,
-              maybeStored: false,
-            },
+        new ParleyError('VALIDATION', `message body must be 1..${max} characters`, {
+          retryable: false,
+          issues: [{ path: 'body', message: 'bad length' }],
+          send: {
+            clientMsgId: options.clientMsgId ?? globalThis.crypto.randomUUID(),
+            attempts: 0,
+            maybeStored: false,
           },
-        ),
+        }),
       );
     }
     return this.outbox.send(roomId, body, options);

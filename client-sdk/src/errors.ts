@@ -21,6 +21,8 @@ export const ErrorCode = {
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
+  ROOM_IS_E2EE: 'ROOM_IS_E2EE',
+  ROOM_NOT_E2EE: 'ROOM_NOT_E2EE',
 } as const satisfies { [K in ContractErrorCode]: K };
 export type ErrorCode = ContractErrorCode;
 
@@ -36,12 +38,18 @@ export const retryableByDefault: Record<ErrorCode, boolean> = {
   UNSUPPORTED_MEDIA_TYPE: false,
   UNAVAILABLE: true,
   INTERNAL: true,
+  ROOM_IS_E2EE: false,
+  ROOM_NOT_E2EE: false,
 };
 
 type Limits = typeof contractLimits;
 /** The contract limits the SDK enforces or uses. */
-export const limits: Pick<Limits, 'messageBodyMaxChars' | 'historyPageMax' | 'ackBatchMaxRooms'> = {
+export const limits: Pick<
+  Limits,
+  'messageBodyMaxChars' | 'historyPageMax' | 'ackBatchMaxRooms' | 'e2eeBodyMaxChars'
+> = {
   messageBodyMaxChars: 4000,
+  e2eeBodyMaxChars: 60_000,
   historyPageMax: 100,
   ackBatchMaxRooms: 100,
 };

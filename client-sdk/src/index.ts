@@ -45,6 +45,15 @@ export type { RoomStreamOptions } from './room-stream';
 export type { WatchdogOptions } from './connection-watchdog';
 export type { AckBatcherOptions } from './ack-batcher';
 export type { BackoffOptions } from './backoff';
+export { E2eeSession } from './e2ee/e2ee-session';
+export type {
+  E2eeEpochChange,
+  E2eeMessage,
+  E2eeSessionOptions,
+  UndecryptableReason,
+} from './e2ee/e2ee-types';
+export { MemoryKeyStore, type E2eeKeyStore } from './e2ee/key-store';
+export { IndexedDbKeyStore, type IdbFactory } from './e2ee/indexed-db-key-store';
 export { StatusStream, type ConnectionStatus, type StatusListener } from './status';
 export type { Credentials, TokenProvider } from './token-manager';
 
@@ -52,7 +61,9 @@ export type { Credentials, TokenProvider } from './token-manager';
 // this package.
 export type {
   Ack,
+  ClaimedKeyPackage,
   ClientToServerEvents,
+  E2eeMessageKind,
   ErrorBody,
   HistoryPage,
   LiveMetricsSnapshot,

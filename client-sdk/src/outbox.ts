@@ -1,4 +1,4 @@
-import type { Message } from '@parley/contract';
+import type { E2eeMessageKind, Message } from '@parley/contract';
 import { type BackoffOptions, backoffDelay, sleep } from './backoff';
 import { isServerErrorCode, ParleyError, toParleyError } from './errors';
 
@@ -7,6 +7,8 @@ export interface OutboxEntry {
   clientMsgId: string;
   roomId: string;
   body: string;
+  /** E2EE rooms: the MLS kind of the (base64 ciphertext) body. */
+  kind?: E2eeMessageKind;
   /** Epoch ms when the app sent it; restored entries resend oldest first. */
   createdAt: number;
   /** Epoch ms after which the send gives up (DEADLINE_EXCEEDED); absent: no deadline. */
@@ -78,6 +80,7 @@ function isOutboxEntry(value: unknown): value is OutboxEntry {
     typeof v.clientMsgId === 'string' &&
     typeof v.roomId === 'string' &&
     typeof v.body === 'string' &&
+    (v.kind === undefined || typeof v.kind === 'string') &&
     typeof v.createdAt === 'number' &&
     (v.deadlineAt === undefined || typeof v.deadlineAt === 'number')
   );
@@ -145,6 +148,12 @@ export interface SendOptions {
    * @default false
    */
   resend?: boolean;
+  /**
+   * E2EE rooms only (set by the SDK's E2EE session, not by apps): the MLS kind of a base64
+   * ciphertext body.
+   * @default none (a plaintext message)
+   */
+  kind?: E2eeMessageKind;
 }
 
 /** A stored message as a send resolves it: the message plus how many emits it took. */
@@ -247,6 +256,7 @@ export class Outbox {
       body,
       createdAt,
     };
+    if (options.kind !== undefined) entry.kind = options.kind;
     if (deadlineMs !== undefined) entry.deadlineAt = createdAt + deadlineMs;
     // The server skips its durable dedupe check for `attempt: 1`, so an id that may have
     // gone out before must never be sent as a first attempt.

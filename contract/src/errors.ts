@@ -10,6 +10,10 @@ export const ErrorCode = {
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
+  /** A plaintext body (or an edit) in an end-to-end encrypted room. */
+  ROOM_IS_E2EE: 'ROOM_IS_E2EE',
+  /** An MLS message kind in a room that is not end-to-end encrypted. */
+  ROOM_NOT_E2EE: 'ROOM_NOT_E2EE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -25,6 +29,8 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNAVAILABLE: 503,
   INTERNAL: 500,
+  ROOM_IS_E2EE: 400,
+  ROOM_NOT_E2EE: 400,
 };
 
 /** Whether a client may retry the same request unchanged and hope for success. */
@@ -39,6 +45,8 @@ export const retryableByDefault: Record<ErrorCode, boolean> = {
   UNSUPPORTED_MEDIA_TYPE: false,
   UNAVAILABLE: true,
   INTERNAL: true,
+  ROOM_IS_E2EE: false,
+  ROOM_NOT_E2EE: false,
 };
 
 export interface ErrorBody {

@@ -1,6 +1,8 @@
 import type { AckCallback } from './ack';
 import type { ErrorCode } from './errors';
+import type { E2eeMessageKind } from './schemas';
 import type {
+  ClaimedKeyPackage,
   HistoryPage,
   MemberReceipt,
   Message,
@@ -20,7 +22,7 @@ import type {
  */
 export interface Requests {
   'room:create': {
-    payload: { name: string; memberIds?: string[]; public?: boolean };
+    payload: { name: string; memberIds?: string[]; public?: boolean; e2ee?: boolean };
     result: Room;
   };
   'room:join': { payload: { roomId: string }; result: RoomSummary };
@@ -36,9 +38,17 @@ export interface Requests {
     result: { roomId: string; receipts: MemberReceipt[]; truncated: boolean };
   };
   'room:list': { payload: Record<string, never> | undefined; result: RoomSummary[] };
-  'dm:open': { payload: { userId: string }; result: Room };
+  /** `e2ee: true` opens the pair's end-to-end encrypted DM, a room apart from the plain one. */
+  'dm:open': { payload: { userId: string; e2ee?: boolean }; result: Room };
   'message:send': {
-    payload: { roomId: string; clientMsgId: string; body: string; attempt?: number };
+    payload: {
+      roomId: string;
+      clientMsgId: string;
+      body: string;
+      attempt?: number;
+      /** Required in E2EE rooms (body = base64 MLSMessage), refused elsewhere. */
+      kind?: E2eeMessageKind;
+    };
     result: Message;
   };
   'message:edit': { payload: { roomId: string; seq: number; body: string }; result: Message };
@@ -58,6 +68,28 @@ export interface Requests {
   'typing:set': { payload: { roomId: string; typing: boolean }; result: null };
   'presence:query': { payload: { userIds?: string[]; roomId?: string }; result: Presence[] };
   'auth:refresh': { payload: { token: string }; result: { expiresAt: string } };
+  /**
+   * Key directory (E2EE): stores MLS KeyPackages of one of the caller's devices. Bounded per
+   * device (`limits.keyPackagesPerDeviceMax`) and per user (`limits.devicesPerUserMax`).
+   */
+  'keys:upload': {
+    payload: { deviceId: string; keyPackages: string[] };
+    result: { deviceId: string; remaining: number };
+  };
+  /** How many unclaimed KeyPackages one of the caller's devices has left (replenish below a floor). */
+  'keys:count': { payload: { deviceId: string }; result: { deviceId: string; remaining: number } };
+  /**
+   * Hands out one KeyPackage per device of each user, each at most once ever (claim-once).
+   * The caller must be a member of `roomId`, an E2EE room; `skipDeviceIds` are devices
+   * already in the group. Devices with none left are listed in `exhausted`.
+   */
+  'keys:claim': {
+    payload: { roomId: string; userIds: string[]; skipDeviceIds?: string[] };
+    result: {
+      packages: ClaimedKeyPackage[];
+      exhausted: { userId: string; deviceId: string }[];
+    };
+  };
 }
 export type RequestEvent = keyof Requests;
 export type RequestPayloadOf<E extends RequestEvent> = Requests[E]['payload'];

@@ -1,4 +1,4 @@
-import type { MemberRole, RoomKind } from './schemas';
+import type { E2eeMessageKind, MemberRole, RoomKind } from './schemas';
 
 export type Role = 'user' | 'admin';
 
@@ -17,6 +17,11 @@ export interface Room {
   createdAt: string;
   /** Group rooms only: anyone may `room:join` a public room; others are invite-only. */
   public?: boolean;
+  /**
+   * End-to-end encrypted (fixed at creation): members' SDKs encrypt with MLS (RFC 9420);
+   * the server stores and relays only ciphertext and refuses plaintext bodies.
+   */
+  e2ee?: boolean;
 }
 
 export interface RoomMember {
@@ -47,6 +52,11 @@ export interface Message {
   id: string;
   senderId: string;
   clientMsgId: string;
+  /**
+   * Absent: a plaintext message. E2EE rooms carry only MLS kinds, whose body is the
+   * base64 of an MLSMessage the server cannot read (see docs/protocol.md, "E2EE rooms").
+   */
+  kind?: E2eeMessageKind;
   body: string;
   createdAt: string;
   editedAt?: string;
@@ -78,4 +88,12 @@ export interface TokenPair {
   refreshToken: string;
   refreshTokenExpiresAt: string;
   user: PublicUser;
+}
+
+/** One KeyPackage handed out by `keys:claim`: it is never handed out again. */
+export interface ClaimedKeyPackage {
+  userId: string;
+  deviceId: string;
+  /** base64 of an MLSMessage (wire format mls_key_package). */
+  keyPackage: string;
 }

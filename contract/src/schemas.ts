@@ -22,6 +22,22 @@ export const limits = {
   errorMessageMaxChars: 200,
   /** So no error ack, serialized, exceeds this many bytes. */
   errorAckMaxBytes: 4096,
+  /**
+   * Body of an E2EE message (base64 MLSMessage). Larger than a plaintext body: a 4000-char
+   * text is up to 16 KB of UTF-8 before MLS framing, and a Welcome carries the ratchet tree
+   * (about 300 bytes per member). Below the default socket frame cap (64 KiB,
+   * MAX_SOCKET_PAYLOAD_BYTES) with room for the envelope.
+   */
+  e2eeBodyMaxChars: 60_000,
+  /** One base64 KeyPackage (a basic-credential X25519/Ed25519 one is about 450 chars). */
+  keyPackageMaxChars: 4096,
+  keyPackagesPerUploadMax: 50,
+  /** Unclaimed KeyPackages kept per device; an upload beyond it is refused (CONFLICT). */
+  keyPackagesPerDeviceMax: 100,
+  /** Devices per user with KeyPackages in the directory. */
+  devicesPerUserMax: 10,
+  deviceIdMaxChars: 64,
+  claimMaxUsers: 50,
 } as const;
 
 /**
@@ -58,19 +74,48 @@ export const roomKind = z.enum(['group', 'dm'] satisfies RoomKind[]);
 export type MemberRole = 'owner' | 'member';
 export const memberRole = z.enum(['owner', 'member'] satisfies MemberRole[]);
 
+/**
+ * MLS messages as room events, all in the room's one seq order so every member applies
+ * commits in the same order: `mls-app` (application message), `mls-commit` (a Commit,
+ * advancing the epoch), `mls-welcome` (a Welcome for the members a commit added).
+ */
+export type E2eeMessageKind = 'mls-app' | 'mls-commit' | 'mls-welcome';
+export const e2eeMessageKind = z.enum([
+  'mls-app',
+  'mls-commit',
+  'mls-welcome',
+] satisfies E2eeMessageKind[]);
+/** Standard base64 with padding: the server checks the shape and size, never the content. */
+const base64Body = (max: number) =>
+  z
+    .string()
+    .min(4)
+    .max(max)
+    .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'must be base64');
+export const deviceId = z
+  .string()
+  .min(1)
+  .max(limits.deviceIdMaxChars)
+  .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only');
+
 export const roomCreateSchema = z
   .object({
     name: z.string().trim().min(1).max(limits.roomNameMax).refine(wellFormed, wellFormedMessage),
     memberIds: z.array(userId).max(limits.inviteMaxUsers).optional(),
     /** Anyone may join a public room with `room:join`; the default is invite-only. */
     public: z.boolean().optional(),
+    /** End-to-end encrypted: fixed for the room's life. */
+    e2ee: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .refine((v) => !(v.e2ee === true && v.public === true), {
+    message: 'an E2EE room cannot be public (members join through an MLS Welcome)',
+  });
 export const roomRefSchema = z.object({ roomId }).strict();
 export const roomInviteSchema = z
   .object({ roomId, userIds: z.array(userId).min(1).max(limits.inviteMaxUsers) })
   .strict();
-export const dmOpenSchema = z.object({ userId }).strict();
+export const dmOpenSchema = z.object({ userId, e2ee: z.boolean().optional() }).strict();
 
 export const messageBody = z
   .string()
@@ -81,14 +126,23 @@ export const messageSendSchema = z
   .object({
     roomId,
     clientMsgId: uuid,
-    body: messageBody,
+    // Plaintext limits, or base64 ciphertext limits with an MLS kind (checked below).
+    body: z.string().min(1).max(limits.e2eeBodyMaxChars),
+    kind: e2eeMessageKind.optional(),
     /**
      * 1 for the first attempt of this clientMsgId, 2+ for retries. Absent = unknown
      * (treated like a retry: the server takes its safe, slower path).
      */
     attempt: z.number().int().min(1).max(1_000_000).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((v, ctx) => {
+    const check = (
+      v.kind === undefined ? messageBody : base64Body(limits.e2eeBodyMaxChars)
+    ).safeParse(v.body);
+    for (const issue of check.success ? [] : check.error.issues)
+      ctx.addIssue({ code: 'custom', path: ['body'], message: issue.message });
+  });
 export const messageEditSchema = z.object({ roomId, seq, body: messageBody }).strict();
 export const messageDeleteSchema = z.object({ roomId, seq }).strict();
 
@@ -122,6 +176,27 @@ export const presenceQuerySchema = z
   });
 export const authRefreshSchema = z.object({ token: z.string().min(1).max(8192) }).strict();
 
+export const keysUploadSchema = z
+  .object({
+    deviceId,
+    keyPackages: z
+      .array(base64Body(limits.keyPackageMaxChars))
+      .min(1)
+      .max(limits.keyPackagesPerUploadMax),
+  })
+  .strict();
+export const keysCountSchema = z.object({ deviceId }).strict();
+export const keysClaimSchema = z
+  .object({
+    roomId,
+    userIds: z.array(userId).min(1).max(limits.claimMaxUsers),
+    skipDeviceIds: z
+      .array(deviceId)
+      .max(limits.claimMaxUsers * limits.devicesPerUserMax)
+      .optional(),
+  })
+  .strict();
+
 /** `room:list` takes `{}`; a callback-only emit (`socket.emit('room:list', cb)`) has no payload. */
 export const emptyRequestSchema = z.object({}).strict().optional();
 
@@ -148,6 +223,9 @@ export const requestSchemas = {
   'typing:set': typingSchema,
   'presence:query': presenceQuerySchema,
   'auth:refresh': authRefreshSchema,
+  'keys:upload': keysUploadSchema,
+  'keys:count': keysCountSchema,
+  'keys:claim': keysClaimSchema,
 } satisfies SchemaTable;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

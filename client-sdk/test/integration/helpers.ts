@@ -1,6 +1,11 @@
 import type { Message } from '@parley/contract';
 import { expect } from 'vitest';
-import { createParleyClient, type ParleyClient, type ParleyClientOptions } from '../../src/index';
+import {
+  createParleyClient,
+  type E2eeSession,
+  type ParleyClient,
+  type ParleyClientOptions,
+} from '../../src/index';
 
 export type Account = { username: string; password: string; id: string };
 
@@ -58,4 +63,21 @@ export function expectExactlyOnceInOrder(messages: Message[], bodies: string[]) 
   const seqs = messages.map((m) => m.seq);
   expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
   expect(new Set(messages.map((m) => m.id)).size).toBe(messages.length);
+}
+
+/**
+ * Resolves once `check` holds, re-checking whenever any of the E2EE sessions reads a message
+ * or changes epoch (no polling; vitest's test timeout bounds the wait).
+ */
+export function settled(sessions: E2eeSession[], check: () => boolean): Promise<void> {
+  if (check()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const offs: (() => void)[] = [];
+    const recheck = () => {
+      if (!check()) return;
+      for (const off of offs) off();
+      resolve();
+    };
+    for (const s of sessions) offs.push(s.onMessage(recheck), s.onEpoch(recheck));
+  });
 }

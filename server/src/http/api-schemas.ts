@@ -1,4 +1,4 @@
-import { ErrorCode, memberRole, roomKind } from '@parley/contract';
+import { e2eeMessageKind, ErrorCode, memberRole, roomKind } from '@parley/contract';
 import { z } from 'zod';
 
 /**
@@ -51,6 +51,9 @@ export const messageSchema = z
     id,
     senderId: id,
     clientMsgId: id,
+    kind: e2eeMessageKind.optional().meta({
+      description: 'E2EE rooms: the MLS kind; the body is then base64 ciphertext',
+    }),
     body: z.string(),
     createdAt: isoTime,
     editedAt: isoTime.optional(),
@@ -60,7 +63,15 @@ export const messageSchema = z
   .meta({ title: 'Message' });
 
 export const roomSchema = z
-  .object({ id, kind: roomKind, name: z.string(), createdBy: id, createdAt: isoTime })
+  .object({
+    id,
+    kind: roomKind,
+    name: z.string(),
+    createdBy: id,
+    createdAt: isoTime,
+    public: z.boolean().optional(),
+    e2ee: z.boolean().optional().meta({ description: 'End-to-end encrypted (MLS)' }),
+  })
   .meta({ title: 'Room' });
 
 export const roomMemberSchema = z

@@ -54,6 +54,21 @@ export function createMessageService(deps: MessageServiceDeps) {
   };
   const sendPath = createSendPath(deps, (message) => publish('message:created', message));
 
+  /**
+   * Whether a room is end-to-end encrypted. Fixed at creation, so a node caches it for good
+   * (bounded: cleared when full): one room read per room per node, not one per send.
+   */
+  const e2eeRooms = new Map<string, boolean>();
+  async function isE2ee(roomId: string): Promise<boolean> {
+    const known = e2eeRooms.get(roomId);
+    if (known !== undefined) return known;
+    const room = await stores.rooms.findRoom(roomId);
+    if (!room) throw new AppError('FORBIDDEN', 'no such room, or it is not open to you');
+    if (e2eeRooms.size >= 50_000) e2eeRooms.clear();
+    e2eeRooms.set(roomId, room.e2ee === true);
+    return room.e2ee === true;
+  }
+
   return {
     /**
      * At-least-once in, exactly-once stored: acked only after Cassandra has the message;
@@ -61,11 +76,29 @@ export function createMessageService(deps: MessageServiceDeps) {
      * stored message answers with its current state (see send-path.ts).
      */
     async send(req: SendRequest): Promise<Message> {
+      // The server checks the shape (kind, base64, size), never the content.
+      const e2ee = await isE2ee(req.roomId);
+      if (e2ee && req.kind === undefined)
+        throw new AppError(
+          'ROOM_IS_E2EE',
+          'this room is end-to-end encrypted: send an MLS message (kind and base64 body)',
+        );
+      if (!e2ee && req.kind !== undefined)
+        throw new AppError(
+          'ROOM_NOT_E2EE',
+          `this room is not end-to-end encrypted: no ${req.kind}`,
+        );
       return sendPath(req);
     },
 
     async edit(userId: string, roomId: string, seq: number, body: string): Promise<Message> {
       await consumeOrThrow(editLimiter, userId, 'editing too fast');
+      // An edit body is plaintext on the wire: E2EE rooms have no edits (yet).
+      if (await isE2ee(roomId))
+        throw new AppError(
+          'ROOM_IS_E2EE',
+          'messages of end-to-end encrypted rooms cannot be edited',
+        );
       const message = await stores.messages.findMessage(roomId, seq);
       if (!message || message.deleted) throw new AppError('NOT_FOUND', 'no such message');
       if (message.senderId !== userId)

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Message } from '@parley/contract';
+import type { E2eeMessageKind, Message } from '@parley/contract';
 import { consumeOrThrow } from '../auth/login-throttle';
 import { AppError } from '../errors';
 import type { NodeContext } from '../ports/node-context';
@@ -16,6 +16,8 @@ export interface SendRequest {
   roomId: string;
   clientMsgId: string;
   body: string;
+  /** E2EE rooms: the MLS kind of the (ciphertext) body; checked by the message service. */
+  kind?: E2eeMessageKind;
   /** 1 = first attempt, 2+ = retry, undefined = unknown (treated as a retry). */
   attempt?: number;
 }
@@ -112,6 +114,7 @@ export function createSendPath(deps: NodeContext, publish: (message: Message) =>
       body: req.body,
       createdAt: binding.createdAt,
     };
+    if (req.kind !== undefined) message.kind = req.kind;
     try {
       await stores.messages.appendMessage(message);
     } catch (err) {

@@ -1,5 +1,6 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { consumeOrThrow } from '../auth/login-throttle';
+import type { KeyDirectoryService } from '../e2ee/key-directory-service';
 import type { MessageService } from '../messages/message-service';
 import type { RoomService } from '../rooms/room-service';
 import { handleRequest, type RequestContext } from './handle-request';
@@ -9,6 +10,7 @@ import { roomChannel, type ParleySocket } from './socket-types';
 export interface ChatHandlerDeps extends Omit<RequestContext, 'socket'> {
   rooms: RoomService;
   messages: MessageService;
+  keys: KeyDirectoryService;
   /** Typing updates per user, room and state: shared by all the user's sockets and nodes. */
   typingLimiter: RateLimiterAbstract;
   authzRecheckMs: number;
@@ -21,7 +23,7 @@ export function registerChatHandlers(socket: ParleySocket, deps: ChatHandlerDeps
   const { authorize } = createRoomAuthorizer(socket, { rooms, recheckMs: deps.authzRecheckMs });
 
   handleRequest(ctx, 'room:create', (p) =>
-    rooms.createGroup(me(), p.name, p.memberIds, p.public === true),
+    rooms.createGroup(me(), p.name, p.memberIds, p.public === true, p.e2ee === true),
   );
   handleRequest(ctx, 'room:join', (p) => rooms.join(me(), p.roomId));
   handleRequest(ctx, 'room:leave', (p) => rooms.leave(me(), p.roomId));
@@ -29,7 +31,7 @@ export function registerChatHandlers(socket: ParleySocket, deps: ChatHandlerDeps
   handleRequest(ctx, 'room:members', (p) => rooms.members(me(), p.roomId));
   handleRequest(ctx, 'room:receipts', (p) => rooms.receipts(me(), p.roomId));
   handleRequest(ctx, 'room:list', () => rooms.list(me()));
-  handleRequest(ctx, 'dm:open', (p) => rooms.openDirect(me(), p.userId));
+  handleRequest(ctx, 'dm:open', (p) => rooms.openDirect(me(), p.userId, p.e2ee === true));
 
   handleRequest(ctx, 'message:send', async (p) => {
     await authorize(p.roomId);
@@ -54,6 +56,13 @@ export function registerChatHandlers(socket: ParleySocket, deps: ChatHandlerDeps
   handleRequest(ctx, 'read:mark', async (p) => {
     await authorize(p.roomId);
     return messages.markRead(me(), p.roomId, p.seq);
+  });
+
+  handleRequest(ctx, 'keys:upload', (p) => deps.keys.upload(me(), p.deviceId, p.keyPackages));
+  handleRequest(ctx, 'keys:count', (p) => deps.keys.count(me(), p.deviceId));
+  handleRequest(ctx, 'keys:claim', async (p) => {
+    await authorize(p.roomId);
+    return deps.keys.claim(me(), p.roomId, p.userIds, p.skipDeviceIds ?? []);
   });
 
   handleRequest(ctx, 'typing:set', async (p) => {

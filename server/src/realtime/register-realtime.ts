@@ -1,5 +1,6 @@
 import { coalesceWritesPerTick } from './coalesce-writes';
 import type { Auth } from '../auth/create-auth';
+import { createKeyDirectoryService } from '../e2ee/key-directory-service';
 import { createMessageService } from '../messages/message-service';
 import { registerPresenceHandlers } from '../presence/presence-handlers';
 import { createPresenceService } from '../presence/presence-service';
@@ -34,6 +35,7 @@ export function registerRealtime(deps: RealtimeDeps) {
   };
   const rooms = createRoomService(deps);
   const messages = createMessageService(deps);
+  const keys = createKeyDirectoryService(deps);
   const presence = createPresenceService({ ...deps, rooms });
   metrics.sources.localUsers = () => presence.localUserCount();
   // Cluster-wide (Redis in a cluster), so a user's second tab or node shares the budget.
@@ -108,6 +110,7 @@ export function registerRealtime(deps: RealtimeDeps) {
       metrics,
       rooms,
       messages,
+      keys,
       track,
       typingLimiter,
       authzRecheckMs: deps.config.authzRecheckMs,

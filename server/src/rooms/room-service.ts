@@ -124,6 +124,7 @@ export function createRoomService(deps: RoomServiceDeps) {
       name: string,
       memberIds: string[] = [],
       isPublic = false,
+      e2ee = false,
     ): Promise<Room> {
       await consumeOrThrow(createLimiter, ownerId, 'creating rooms too fast');
       const others = [...new Set(memberIds)].filter((id) => id !== ownerId);
@@ -136,6 +137,7 @@ export function createRoomService(deps: RoomServiceDeps) {
         createdAt: new Date().toISOString(),
       };
       if (isPublic) room.public = true;
+      if (e2ee) room.e2ee = true;
       const members = [
         { userId: ownerId, role: 'owner' as const },
         ...others.map((userId) => ({ userId, role: 'member' as const })),
@@ -149,7 +151,8 @@ export function createRoomService(deps: RoomServiceDeps) {
       return room;
     },
 
-    async openDirect(userId: string, peerId: string): Promise<Room> {
+    /** `e2ee`: the pair's end-to-end encrypted DM, a room apart from their plain one. */
+    async openDirect(userId: string, peerId: string, e2ee = false): Promise<Room> {
       if (userId === peerId)
         throw new AppError('VALIDATION', 'cannot open a direct conversation with yourself');
       if (!(await stores.users.findUserById(peerId)))
@@ -161,6 +164,7 @@ export function createRoomService(deps: RoomServiceDeps) {
         createdBy: userId,
         createdAt: new Date().toISOString(),
       };
+      if (e2ee) candidate.e2ee = true;
       const room = await stores.rooms.findOrCreateDirectRoom(candidate, userId, peerId);
       const members = [userId, peerId].map((id): RoomMember => ({
         roomId: room.id,

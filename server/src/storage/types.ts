@@ -191,6 +191,24 @@ export interface AuditStore {
   listAuditEntries(limit: number): Promise<AuditEntry[]>;
 }
 
+/**
+ * The E2EE key directory: unclaimed MLS KeyPackages per user and device. The server never
+ * reads a package; it only hands each one out at most once.
+ */
+export interface KeyDirectoryStore {
+  /** Every device that ever uploaded for the user, with its unclaimed package count. */
+  listDevices(userId: string): Promise<{ deviceId: string; remaining: number }[]>;
+  /** Stores the packages (and registers the device). Not idempotent: each call adds rows. */
+  addKeyPackages(userId: string, deviceId: string, keyPackages: string[]): Promise<void>;
+  countKeyPackages(userId: string, deviceId: string): Promise<number>;
+  /**
+   * Takes one of the device's oldest unclaimed packages out of the directory, atomically: of any
+   * number of concurrent claimers (on any node), exactly one gets a given package.
+   * Undefined when the device has none left.
+   */
+  claimKeyPackage(userId: string, deviceId: string): Promise<string | undefined>;
+}
+
 export interface Stores {
   users: UserStore;
   tokens: TokenStore;
@@ -198,6 +216,7 @@ export interface Stores {
   messages: MessageStore;
   cursors: CursorStore;
   audit: AuditStore;
+  keys: KeyDirectoryStore;
   /** Whether the backing store answers; drives /readyz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -44,6 +44,10 @@ export class CassandraMessageStore implements MessageStore {
     // (those are written with a later time). Unset (not null) optional columns so no
     // tombstones are written.
     const options = { ...idempotent, timestamp: bindingWriteTimeMicros(m.createdAt) };
+    // The MLS kind (E2EE rooms) is written only when there is one: a plaintext row leaves it unset.
+    const kindCol = m.kind === undefined ? '' : ', kind';
+    const kindVal = m.kind === undefined ? '' : ', ?';
+    const kindParam = m.kind === undefined ? [] : [m.kind];
     await this.db
       .execute(
         'INSERT INTO message_dedupe (room_id, sender_id, client_msg_id, seq, message_id, created_at, body_hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -70,7 +74,7 @@ export class CassandraMessageStore implements MessageStore {
         options,
       ),
       this.db.execute(
-        'INSERT INTO messages_by_user (sender_id, month, created_at, message_id, room_id, seq, client_msg_id, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        `INSERT INTO messages_by_user (sender_id, month, created_at, message_id, room_id, seq, client_msg_id, body${kindCol}) VALUES (?, ?, ?, ?, ?, ?, ?, ?${kindVal})`,
         [
           m.senderId,
           monthOf(m.createdAt),
@@ -80,6 +84,7 @@ export class CassandraMessageStore implements MessageStore {
           Long.fromNumber(m.seq),
           m.clientMsgId,
           m.body,
+          ...kindParam,
         ],
         options,
       ),
@@ -90,7 +95,7 @@ export class CassandraMessageStore implements MessageStore {
       ),
     ]);
     await this.db.execute(
-      'INSERT INTO messages (room_id, bucket, seq, message_id, sender_id, client_msg_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO messages (room_id, bucket, seq, message_id, sender_id, client_msg_id, body, created_at${kindCol}) VALUES (?, ?, ?, ?, ?, ?, ?, ?${kindVal})`,
       [
         m.roomId,
         Long.fromNumber(bucket),
@@ -100,6 +105,7 @@ export class CassandraMessageStore implements MessageStore {
         m.clientMsgId,
         m.body,
         new Date(m.createdAt),
+        ...kindParam,
       ],
       options,
     );
@@ -356,6 +362,8 @@ function toMessage(row: Row): Message {
     body: str(row.get('body')),
     createdAt: toIso(row.get('created_at')) ?? '',
   };
+  const kind = row.get('kind') as unknown;
+  if (kind === 'mls-app' || kind === 'mls-commit' || kind === 'mls-welcome') message.kind = kind;
   const editedAt = toIso(row.get('edited_at'));
   if (editedAt) message.editedAt = editedAt;
   const deletedAt = toIso(row.get('deleted_at'));

@@ -14,7 +14,7 @@ export class CassandraRoomStore implements RoomStore {
       [
         {
           query:
-            'INSERT INTO rooms (room_id, kind, name, created_by, created_at, public) VALUES (?, ?, ?, ?, ?, ?)',
+            'INSERT INTO rooms (room_id, kind, name, created_by, created_at, public, e2ee) VALUES (?, ?, ?, ?, ?, ?, ?)',
           params: [
             room.id,
             room.kind,
@@ -22,6 +22,7 @@ export class CassandraRoomStore implements RoomStore {
             room.createdBy,
             new Date(room.createdAt),
             room.public === true,
+            room.e2ee === true,
           ],
         },
         ...memberRows(room.id, members, new Date(room.createdAt)),
@@ -49,8 +50,10 @@ export class CassandraRoomStore implements RoomStore {
   }
   async findOrCreateDirectRoom(room: Room, userA: string, userB: string) {
     const [low, high] = [userA, userB].sort() as [string, string];
+    // The plain and the E2EE DM of a pair are two rooms, each claimed in its own table.
+    const table = room.e2ee === true ? 'direct_e2ee_rooms' : 'direct_rooms';
     const claim = await this.db.execute(
-      'INSERT INTO direct_rooms (user_low, user_high, room_id) VALUES (?, ?, ?) IF NOT EXISTS',
+      `INSERT INTO ${table} (user_low, user_high, room_id) VALUES (?, ?, ?) IF NOT EXISTS`,
       [low, high, room.id],
       prepared,
     );
@@ -160,6 +163,7 @@ function toRoom(row: Row): Room {
     createdAt: toIso(row.get('created_at')) ?? new Date(0).toISOString(),
   };
   if (row.get('public') === true) room.public = true;
+  if (row.get('e2ee') === true) room.e2ee = true;
   return room;
 }
 

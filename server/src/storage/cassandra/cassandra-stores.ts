@@ -2,6 +2,7 @@ import type { Stores } from '../types';
 import { type CassandraClient, prepared } from './cassandra-client';
 import { CassandraAuditStore } from './cassandra-audit-store';
 import { CassandraCursorStore } from './cassandra-cursor-store';
+import { CassandraKeyDirectoryStore } from './cassandra-key-directory-store';
 import { CassandraMessageStore } from './cassandra-message-store';
 import { CassandraRoomStore } from './cassandra-room-store';
 import { CassandraTokenStore } from './cassandra-token-store';
@@ -16,6 +17,7 @@ export function createCassandraStores(client: CassandraClient): Stores {
     messages: new CassandraMessageStore(client),
     cursors: new CassandraCursorStore(client),
     audit: new CassandraAuditStore(client),
+    keys: new CassandraKeyDirectoryStore(client),
     ping: async () => {
       try {
         await client.execute('SELECT release_version FROM system.local', [], prepared);

@@ -3,6 +3,7 @@ import { bodyHash, type SendBinding, type SendKey } from '../../ports/send-bindi
 import type {
   AuditEntry,
   AuditStore,
+  KeyDirectoryStore,
   CursorStore,
   MemberCursors,
   MessageStore,
@@ -25,6 +26,7 @@ export function createMemoryStores(): Stores {
     messages: new MemoryMessageStore(),
     cursors: new MemoryCursorStore(),
     audit: new MemoryAuditStore(),
+    keys: new MemoryKeyDirectoryStore(),
     ping: async () => true,
     close: async () => undefined,
   };
@@ -127,7 +129,7 @@ class MemoryRoomStore implements RoomStore {
     return afterScan([...this.rooms.values()], afterId, limit).map(clone);
   }
   async findOrCreateDirectRoom(room: Room, userA: string, userB: string) {
-    const key = [userA, userB].sort().join(':');
+    const key = [...[userA, userB].sort(), room.e2ee === true ? 'e2ee' : 'plain'].join(':');
     const existing = this.directRooms.get(key);
     if (existing) return clone(this.rooms.get(existing) as Room);
     this.directRooms.set(key, room.id);
@@ -315,5 +317,28 @@ class MemoryAuditStore implements AuditStore {
   }
   async listAuditEntries(limit: number) {
     return this.entries.slice(-limit).reverse().map(clone);
+  }
+}
+
+class MemoryKeyDirectoryStore implements KeyDirectoryStore {
+  /** user → device → unclaimed packages, oldest first. */
+  private readonly byUser = new Map<string, Map<string, string[]>>();
+
+  async listDevices(userId: string) {
+    return [...(this.byUser.get(userId) ?? new Map<string, string[]>())].map(
+      ([deviceId, packages]) => ({ deviceId, remaining: packages.length }),
+    );
+  }
+  async addKeyPackages(userId: string, deviceId: string, keyPackages: string[]) {
+    const devices = this.byUser.get(userId) ?? new Map<string, string[]>();
+    this.byUser.set(userId, devices);
+    devices.set(deviceId, [...(devices.get(deviceId) ?? []), ...keyPackages]);
+  }
+  async countKeyPackages(userId: string, deviceId: string) {
+    return this.byUser.get(userId)?.get(deviceId)?.length ?? 0;
+  }
+  async claimKeyPackage(userId: string, deviceId: string) {
+    // Synchronous take: one event loop, so no two claimers can get the same package.
+    return this.byUser.get(userId)?.get(deviceId)?.shift();
   }
 }
