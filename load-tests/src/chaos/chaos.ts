@@ -23,6 +23,7 @@ const usage = `Usage: npm run chaos -- [--minutes N] [options]
   --minutes N          minutes of faults (default 10; one full fault cycle always runs)
   --clients N          SDK clients (default 10)
   --rooms N            rooms (default 4)
+  --e2ee-rooms N       how many of them are end-to-end encrypted (default 1; MLS through the SDK)
   --members N          members per room (default 5; rooms overlap)
   --rate N             messages per second, all clients together (default 12)
   --cassandra-port N   CQL port of the ring on 127.0.0.2-4 (default 9042)
@@ -34,6 +35,7 @@ function options() {
       minutes: { type: 'string', default: '10' },
       clients: { type: 'string', default: '10' },
       rooms: { type: 'string', default: '4' },
+      'e2ee-rooms': { type: 'string', default: '1' },
       members: { type: 'string', default: '5' },
       rate: { type: 'string', default: '12' },
       'cassandra-port': { type: 'string', default: '9042' },
@@ -58,6 +60,7 @@ function options() {
     minutes: num('minutes', 0.5, 240),
     clients,
     rooms: num('rooms', 1, 50),
+    e2eeRooms: num('e2ee-rooms', 0, 50),
     members: Math.min(clients, num('members', 2, 200)),
     rate: num('rate', 1, 500),
     cassandraPort: num('cassandra-port', 1024, 65535),
@@ -110,6 +113,7 @@ async function main(): Promise<number> {
       lbUrl: cluster.lbUrl,
       clients: opts.clients,
       rooms: opts.rooms,
+      e2eeRooms: Math.min(opts.e2eeRooms, opts.rooms),
       membersPerRoom: opts.members,
       rate: opts.rate,
     });
@@ -117,7 +121,7 @@ async function main(): Promise<number> {
     workload.startSending();
     const faultsStart = Date.now();
     log(
-      `${opts.clients} clients in ${opts.rooms} rooms sending ${opts.rate} msg/s; faults for ${opts.minutes} min`,
+      `${opts.clients} clients in ${opts.rooms} rooms (${Math.min(opts.e2eeRooms, opts.rooms)} E2EE) sending ${opts.rate} msg/s; faults for ${opts.minutes} min`,
     );
     await sleep(10_000);
     const events: FaultEvent[] = await runFaults(cluster, opts.minutes * 60_000 - 10_000, log);
@@ -173,6 +177,8 @@ async function main(): Promise<number> {
       ['app_dupes', verdict.appDupes],
       ['out_of_order', verdict.outOfOrder],
       ['late', verdict.late],
+      ['e2ee_rooms', w.rooms.filter((r) => r.e2ee).length],
+      ['undecryptable', verdict.undecryptable],
       ['body_dupes', verdict.bodyDupes],
       ['seq_conflicts', verdict.seqConflicts],
       ['unseen', verdict.unseen],

@@ -9,6 +9,8 @@ export interface StoredRow {
   senderId: string;
   clientMsgId: string;
   body: string;
+  /** E2EE rooms: 'mls-app', or a handshake kind ('mls-commit', 'mls-welcome'); else null. */
+  kind: string | null;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function readHistory(
         let pageState: string | undefined;
         do {
           const page = await client.execute(
-            'SELECT seq, message_id, sender_id, client_msg_id, body FROM messages WHERE room_id = ? AND bucket = ?',
+            'SELECT seq, message_id, sender_id, client_msg_id, body, kind FROM messages WHERE room_id = ? AND bucket = ?',
             [roomId, bucket],
             { fetchSize: 5_000, pageState },
           );
@@ -55,6 +57,7 @@ export async function readHistory(
               senderId: String(r.get('sender_id')),
               clientMsgId: String(r.get('client_msg_id')),
               body: String(r.get('body') ?? ''),
+              kind: (r.get('kind') as string | null) ?? null,
             });
           }
           pageState = page.pageState ?? undefined;
@@ -77,6 +80,8 @@ export interface Verdict {
   outOfOrder: number;
   /** Deliveries through the late path: in the feed once, exempt from the order check. */
   late: number;
+  /** E2EE rooms: messages a current member's session could not decrypt. */
+  undecryptable: number;
   unseen: number;
   unsettled: number;
   sent: number;
@@ -99,7 +104,7 @@ const keyOf = (senderId: string, clientMsgId: string) => `${senderId}|${clientMs
 export function judge(
   sends: SendRecord[],
   rows: StoredRow[],
-  rooms: { id: string; members: number[] }[],
+  rooms: { id: string; members: number[]; e2ee?: boolean }[],
   feeds: Map<string, Delivery[]>[],
 ): Verdict {
   const examples: Record<string, unknown[]> = {};
@@ -115,11 +120,16 @@ export function judge(
   let appDupes = 0;
   let outOfOrder = 0;
   let late = 0;
+  let undecryptable = 0;
   let unseen = 0;
   let failedButStored = 0;
 
   for (const room of rooms) {
-    const roomRows = rows.filter((r) => r.roomId === room.id);
+    // MLS handshake messages (commits, welcomes) ride the same ordered feed but are the
+    // session's own traffic, not sends of the app: the checks below are about the latter.
+    const roomRows = rows.filter(
+      (r) => r.roomId === room.id && (r.kind === null || r.kind === 'mls-app'),
+    );
     const byKey = new Map<string, StoredRow[]>();
     const byBody = new Map<string, StoredRow[]>();
     const bySeq = new Map<number, StoredRow[]>();
@@ -187,6 +197,10 @@ export function judge(
           continue;
         }
         seenKeys.add(k);
+        if (d.undecryptable) {
+          undecryptable++;
+          note('undecryptable', { client: m, room: room.id, seq: d.seq, reason: d.undecryptable });
+        }
         // The late path is the SDK's documented way to hand over a message below the
         // position: counted, and checked for loss and duplicates, but not for order.
         if (d.late) {
@@ -233,12 +247,13 @@ export function judge(
     appDupes,
     outOfOrder,
     late,
+    undecryptable,
     unseen,
     unsettled: sends.filter((s) => s.state === 'pending').length,
     sent: sends.length,
     failedVisible: sends.filter((s) => s.state === 'failed').length,
     failedButStored,
-    stored: rows.length,
+    stored: rows.filter((r) => r.kind === null || r.kind === 'mls-app').length,
     delivered: feeds.reduce((n, f) => n + [...f.values()].reduce((k, d) => k + d.length, 0), 0),
     examples,
   };
@@ -254,6 +269,7 @@ export function violations(v: Verdict): string[] {
   if (v.appDupes) bad.push('app_dupes');
   if (v.outOfOrder) bad.push('out_of_order');
   if (v.unseen) bad.push('unseen');
+  if (v.undecryptable) bad.push('undecryptable');
   if (v.unsettled) bad.push('unsettled');
   if (v.acked === 0) bad.push('nothing_acked');
   return bad;

@@ -1,6 +1,12 @@
 import type { Message } from '@parley/contract';
 import { randomUUID } from 'node:crypto';
-import { createParleyClient, type ParleyClient } from '../../../client-sdk/src/index';
+import {
+  createParleyClient,
+  E2eeSession,
+  type E2eeMessage,
+  MemoryKeyStore,
+  type ParleyClient,
+} from '../../../client-sdk/src/index';
 import { sleep } from './processes';
 
 /** One `send()` the application made, and what the SDK told it. */
@@ -25,6 +31,8 @@ export interface Delivery {
   clientMsgId: string;
   /** Came through the SDK's documented `message:late` path (below the room's position). */
   late: boolean;
+  /** E2EE rooms: this member could not read it (a current member always must). */
+  undecryptable?: string;
 }
 
 export interface WorkloadOptions {
@@ -34,6 +42,8 @@ export interface WorkloadOptions {
   membersPerRoom: number;
   /** Messages per second, all clients together. */
   rate: number;
+  /** The first this-many rooms are end-to-end encrypted: sends and reads go through MLS. */
+  e2eeRooms: number;
 }
 
 async function register(lbUrl: string, username: string, password: string): Promise<string> {
@@ -55,7 +65,9 @@ async function register(lbUrl: string, username: string, password: string): Prom
 export class Workload {
   readonly clients: ParleyClient[] = [];
   readonly userIds: string[] = [];
-  readonly rooms: { id: string; members: number[] }[] = [];
+  readonly rooms: { id: string; members: number[]; e2ee: boolean }[] = [];
+  /** Each client's MLS session (clients in an E2EE room only). */
+  readonly sessions: (E2eeSession | undefined)[] = [];
   readonly sends: SendRecord[] = [];
   /** feeds[client].get(roomId) = deliveries in the order the app got them. */
   readonly feeds: Map<string, Delivery[]>[] = [];
@@ -89,12 +101,16 @@ export class Workload {
     for (let r = 0; r < rooms; r++) {
       const step = Math.max(1, Math.floor(clients / rooms));
       const members = Array.from({ length: membersPerRoom }, (_, j) => (r * step + j) % clients);
+      if (r < this.options.e2eeRooms) {
+        await this.startE2eeRoom(r, members);
+        continue;
+      }
       const [owner, ...others] = members;
       const room = await this.clients[owner!]!.rooms.create({
         name: `chaos-${r}`,
         memberIds: others.map((m) => this.userIds[m]!),
       });
-      this.rooms.push({ id: room.id, members });
+      this.rooms.push({ id: room.id, members, e2ee: false });
       for (const m of members) {
         const feed: Delivery[] = [];
         this.feeds[m]!.set(room.id, feed);
@@ -111,6 +127,44 @@ export class Workload {
         feedOf.on('message:late', record(true));
       }
       await Promise.all(others.map((m) => this.clients[m]!.rooms.join(room.id)));
+    }
+  }
+
+  /**
+   * An MLS group room: the owner's session creates it and adds every member's device by
+   * Welcome; each member's feed is what its session decrypted, in room order.
+   */
+  private async startE2eeRoom(r: number, members: number[]): Promise<void> {
+    for (const m of members) {
+      this.sessions[m] ??= await E2eeSession.start(this.clients[m]!, {
+        store: new MemoryKeyStore(),
+      });
+    }
+    const [owner, ...others] = members;
+    const room = await this.sessions[owner!]!.createRoom(
+      `chaos-e2ee-${r}`,
+      others.map((m) => this.userIds[m]!),
+    );
+    const joinedBy = Date.now() + 60_000;
+    while (!members.every((m) => this.sessions[m]!.members(room.id).length === members.length)) {
+      if (Date.now() > joinedBy) throw new Error(`E2EE room ${r}: not every member joined`);
+      await sleep(100);
+    }
+    this.rooms.push({ id: room.id, members, e2ee: true });
+    for (const m of members) {
+      const feed: Delivery[] = [];
+      this.feeds[m]!.set(room.id, feed);
+      this.sessions[m]!.onMessage((msg: E2eeMessage) => {
+        if (msg.roomId !== room.id) return;
+        feed.push({
+          id: msg.message.id,
+          seq: msg.seq,
+          senderId: msg.senderId,
+          clientMsgId: msg.message.clientMsgId,
+          late: msg.late === true,
+          ...('undecryptable' in msg ? { undecryptable: msg.reason } : {}),
+        });
+      });
     }
   }
 
@@ -137,22 +191,23 @@ export class Workload {
         };
         n++;
         this.sends.push(record);
-        client
-          .room(roomId)
-          .send(record.body)
-          .then(
-            (message) => {
-              record.state = 'acked';
-              record.settledAt = Date.now();
-              record.message = message;
-            },
-            (err: unknown) => {
-              record.state = 'failed';
-              record.settledAt = Date.now();
-              record.error =
-                err && typeof err === 'object' && 'code' in err ? String(err.code) : String(err);
-            },
-          );
+        const e2ee = this.rooms.find((r) => r.id === roomId)?.e2ee === true;
+        (e2ee
+          ? this.sessions[i]!.send(roomId, record.body)
+          : client.room(roomId).send(record.body)
+        ).then(
+          (message) => {
+            record.state = 'acked';
+            record.settledAt = Date.now();
+            record.message = message;
+          },
+          (err: unknown) => {
+            record.state = 'failed';
+            record.settledAt = Date.now();
+            record.error =
+              err && typeof err === 'object' && 'code' in err ? String(err.code) : String(err);
+          },
+        );
         await sleep(perClientGapMs * (0.5 + Math.random()));
       }
     });
@@ -184,6 +239,7 @@ export class Workload {
   }
 
   close(): void {
+    for (const s of this.sessions) s?.close();
     for (const c of this.clients) c.close();
   }
 }
