@@ -33,5 +33,6 @@ body="{\"username\":\"$user\",\"password\":\"correct horse battery staple\"}"
 curl -sf -X POST -H 'content-type: application/json' -d "$body" "http://127.0.0.1:$port/auth/register" > /dev/null
 curl -sf -X POST -H 'content-type: application/json' -d "$body" "http://127.0.0.1:$port/auth/login" | grep -q accessToken
 t2=$(now)
-printf 'npm ci (empty cache) %.1f s; npm start to chat page + sign-up/sign-in %.1f s; total %.1f s (load average %s)\n' \
-  "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)" "$(echo "$t2 - $t0" | bc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+awk -v a="$t0" -v b="$t1" -v c="$t2" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
+  printf "npm ci (empty cache) %.1f s; npm start to chat page + sign-up/sign-in %.1f s; total %.1f s (load average %s)\n", b - a, c - b, c - a, load
+}'
