@@ -66,7 +66,11 @@ export async function startCompiledNode(env: Record<string, string>): Promise<Co
   let output = '';
   child.stdout.on('data', (d) => (output += String(d)));
   child.stderr.on('data', (d) => (output += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': 'exit' can come before the last of the child's output has been
+  // read from its pipes, and the tests read the final log lines once it has exited.
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => resolve(code)),
+  );
   const logs = () =>
     output
       .split('\n')
