@@ -34,7 +34,9 @@ export function MemberPanel(props: { store: ChatStore; room: RoomSummary }) {
             void store.run(async () => {
               const user = await store.client.users.find(username);
               if (!user) throw new Error(`no user named ${username}`);
-              await store.client.rooms.invite(room.id, [user.id]);
+              // E2EE rooms: the session also adds the user's devices to the MLS group.
+              if (room.e2ee) await (await store.e2eeSession()).invite(room.id, [user.id]);
+              else await store.client.rooms.invite(room.id, [user.id]);
               setName('');
               await store.loadMembers(room.id);
             });
