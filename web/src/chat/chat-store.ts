@@ -51,6 +51,12 @@ export class ChatStore {
   /** Per room: the lowest seq of the history pages loaded, the cursor for the next page. */
   private oldest = new Map<string, number>();
   private readonly e2ee: Promise<E2eeSession>;
+  /**
+   * The device's MLS keys and the text it decrypted (MLS reads a message once: without
+   * this, a reload would leave the room's earlier messages unreadable). One database per
+   * user, so a shared browser keeps each account's apart.
+   */
+  private readonly keys: IndexedDbKeyStore;
   private closed = false;
 
   constructor(readonly client: ParleyClient) {
@@ -135,15 +141,14 @@ export class ChatStore {
     this.offs.push(() => clearInterval(sweep));
     // Started at once, not with the first E2EE room: a device can be added to a group only
     // after its KeyPackages are in the server's key directory, which start() fills.
+    this.keys = new IndexedDbKeyStore(`parley-e2ee-${this.myId ?? 'anonymous'}`);
     this.e2ee = this.startE2ee();
     this.e2ee.catch(() => undefined); // reported through e2eeState and on E2EE actions
   }
 
   private async startE2ee(): Promise<E2eeSession> {
     try {
-      // One database per user: a shared browser keeps each account's keys apart.
-      const store = new IndexedDbKeyStore(`parley-e2ee-${this.myId ?? 'anonymous'}`);
-      const session = await E2eeSession.start(this.client, { store });
+      const session = await E2eeSession.start(this.client, { store: this.keys });
       if (this.closed) {
         session.close();
         return session;
@@ -155,8 +160,7 @@ export class ChatStore {
       this.e2eeState = 'ready';
       this.emit();
       // Messages that came before the session followed the feed.
-      for (const [roomId, list] of this.messages)
-        if (this.rooms.get(roomId)?.e2ee) void this.decryptAll(list);
+      for (const list of this.messages.values()) void this.decryptAll(list);
       return session;
     } catch (err) {
       this.e2eeState = 'failed';
@@ -344,7 +348,12 @@ export class ChatStore {
     const todo = list.filter(
       (m) => m.kind === 'mls-app' && !m.deleted && !this.decrypted.has(m.id),
     );
-    for (const m of todo) this.onDecrypted(await session.decrypt(m));
+    for (const m of todo) {
+      const kept = await this.keys.get(textKey(m.id)).catch(() => undefined);
+      if (kept !== undefined) this.decrypted.set(m.id, { text: kept });
+      else this.onDecrypted(await session.decrypt(m));
+    }
+    this.emit();
   }
 
   private onDecrypted(m: E2eeMessage): void {
@@ -353,6 +362,7 @@ export class ChatStore {
     const known = this.decrypted.get(m.message.id);
     if (known && 'text' in known) return;
     this.decrypted.set(m.message.id, 'text' in m ? { text: m.text } : { reason: m.reason });
+    if ('text' in m) void this.keys.set(textKey(m.message.id), m.text).catch(() => undefined);
     this.emit();
   }
 
@@ -393,6 +403,10 @@ export class ChatStore {
 
   private replace(message: Message): void {
     if (isHandshake(message)) return;
+    if (message.deleted && message.kind !== undefined) {
+      this.decrypted.delete(message.id);
+      void this.keys.delete(textKey(message.id)).catch(() => undefined);
+    }
     if (this.messages.has(message.roomId)) this.merge(message.roomId, [message]);
     this.emit();
   }
@@ -431,6 +445,11 @@ const REASONS: Record<UndecryptableReason, string> = {
   'decrypt-failed': 'keys missing or ciphertext damaged',
   malformed: 'not an encrypted message',
 };
+
+/** Where the text of a decrypted E2EE message is kept in the device's store. */
+function textKey(messageId: string): string {
+  return `text:${messageId}`;
+}
 
 function isHandshake(m: Message): boolean {
   return m.kind === 'mls-commit' || m.kind === 'mls-welcome';

@@ -102,6 +102,17 @@ describe('web app: end-to-end encrypted rooms in Chromium, two nodes', () => {
     await own.getByRole('button', { name: /^Delete message/ }).waitFor();
     expect(await own.getByRole('button', { name: /^Edit message/ }).count()).toBe(0);
 
+    // MLS reads a message once, so the page keeps what it decrypted (in IndexedDB, with the
+    // keys): after a reload and a new sign-in, the history still reads as plain text.
+    await alice.reload();
+    await alice.getByLabel('Username').fill(names.alice);
+    await alice.getByLabel('Password').fill(PASSWORD);
+    await alice.getByRole('button', { name: 'Sign in' }).click();
+    await alice.locator('.chat[data-e2ee=ready]').waitFor();
+    await alice.getByRole('button', { name: new RegExp(`#${roomName}`) }).click();
+    await alice.locator('.message .body', { hasText: fromBob }).waitFor();
+    expect(await bodies(alice)).toEqual([fromAlice, fromBob]);
+
     // What the cluster stored: MLS rows only, none with either text, raw or base64-decoded.
     const user = await nodeA.stores.users.findUserByUsername(names.alice);
     const [membership] = await nodeA.stores.rooms.listRoomsOfUser(user!.id);
