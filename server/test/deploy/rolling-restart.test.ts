@@ -6,7 +6,12 @@ import type { Message } from '@parley/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createParleyClient, type ParleyClient } from '../../../client-sdk/src/index';
 import { createCassandraClient } from '../../src/storage/cassandra/cassandra-client';
-import { MIGRATIONS_DIR, migrate, readMigrations } from '../../src/storage/cassandra/migrator';
+import {
+  MIGRATIONS_DIR,
+  migrate,
+  readMigrations,
+  schemaChange,
+} from '../../src/storage/cassandra/migrator';
 import {
   buildOnce,
   clusterNodeEnv,
@@ -50,7 +55,9 @@ describe('rolling restart through HAProxy under load', () => {
     for (const client of clients) client.close();
     await lb?.stop();
     const client = createCassandraClient(cassandra);
-    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`).finally(() => client.shutdown());
+    await client
+      .execute(`DROP KEYSPACE IF EXISTS ${keyspace}`, [], schemaChange)
+      .finally(() => client.shutdown());
     rmSync(dir, { recursive: true, force: true });
   });
 

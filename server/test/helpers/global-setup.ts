@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { createCassandraClient } from '../../src/storage/cassandra/cassandra-client';
-import { migrate } from '../../src/storage/cassandra/migrator';
+import { migrate, schemaChange } from '../../src/storage/cassandra/migrator';
 import { cassandraTestConfig } from './services';
 
 declare module 'vitest' {
@@ -23,7 +23,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     const client = createCassandraClient(config);
     try {
-      await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`, [], { readTimeout: 60_000 });
+      await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`, [], schemaChange);
     } finally {
       await client.shutdown();
     }

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCassandraClient } from '../../src/storage/cassandra/cassandra-client';
-import { migrate, MigrationError, readMigrations } from '../../src/storage/cassandra/migrator';
+import {
+  migrate,
+  MigrationError,
+  readMigrations,
+  schemaChange,
+} from '../../src/storage/cassandra/migrator';
 import { cassandraTestConfig } from '../helpers/services';
 
 describe('migrator (real Cassandra)', () => {
@@ -9,7 +14,7 @@ describe('migrator (real Cassandra)', () => {
   const config = cassandraTestConfig(keyspace);
   afterAll(async () => {
     const client = createCassandraClient(config);
-    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+    await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`, [], schemaChange);
     await client.shutdown();
   });
 

@@ -77,7 +77,7 @@ export function keyspaceDdl(config: CassandraConfig): string {
  * busy cluster: far past the 6 s read timeout that suits data queries. A DDL that timed
  * out may still be applied; every statement here is idempotent, so a rerun is safe.
  */
-const ddl = { readTimeout: 60_000 } as const;
+export const schemaChange = { readTimeout: 60_000 } as const;
 
 export async function migrate(
   config: CassandraConfig,
@@ -86,7 +86,7 @@ export async function migrate(
 ): Promise<{ applied: string[]; skipped: string[] }> {
   const admin = createCassandraClient(config);
   try {
-    await admin.execute(keyspaceDdl(config), [], ddl);
+    await admin.execute(keyspaceDdl(config), [], schemaChange);
   } finally {
     await admin.shutdown();
   }
@@ -106,7 +106,7 @@ async function applyMigrations(
   await client.execute(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, checksum text, applied_at timestamp)',
     [],
-    ddl,
+    schemaChange,
   );
   const done = new Map<string, string>();
   const rs = await client.execute('SELECT version, checksum FROM schema_migrations', [], prepared);
@@ -125,7 +125,7 @@ async function applyMigrations(
       continue;
     }
     // DDL statements are idempotent (IF NOT EXISTS), so a run that died halfway can rerun.
-    for (const statement of m.statements) await client.execute(statement, [], ddl);
+    for (const statement of m.statements) await client.execute(statement, [], schemaChange);
     await client.execute(
       'INSERT INTO schema_migrations (version, checksum, applied_at) VALUES (?, ?, ?)',
       [m.version, m.checksum, new Date()],
