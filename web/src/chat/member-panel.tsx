@@ -35,10 +35,18 @@ export function MemberPanel(props: { store: ChatStore; room: RoomSummary }) {
               const user = await store.client.users.find(username);
               if (!user) throw new Error(`no user named ${username}`);
               // E2EE rooms: the session also adds the user's devices to the MLS group.
-              if (room.e2ee) await (await store.e2eeSession()).invite(room.id, [user.id]);
-              else await store.client.rooms.invite(room.id, [user.id]);
+              const devices = room.e2ee
+                ? await (await store.e2eeSession()).invite(room.id, [user.id])
+                : undefined;
+              if (!room.e2ee) await store.client.rooms.invite(room.id, [user.id]);
               setName('');
               await store.loadMembers(room.id);
+              // Only a device with keys in the directory can join the group (it uploads them
+              // when the user first signs in since E2EE): say so rather than fail silently.
+              if (devices === 0)
+                throw new Error(
+                  `${username} is in the room but has no device ready for encrypted rooms yet: they cannot read it`,
+                );
             });
           }}
         >

@@ -8,13 +8,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUp as signUpRest } from '../../../server/test/helpers/http-client';
 import { createTestCluster, type TestNode } from '../../../server/test/helpers/start-node';
 import { launchChromium } from './chromium';
 import { ensureWebBuild } from './web-fixtures';
 
 const PASSWORD = 'correct horse battery';
 const suffix = randomUUID().slice(0, 6);
-const names = { alice: `alice_e2ee_${suffix}`, bob: `bob_e2ee_${suffix}` };
+const names = {
+  alice: `alice_e2ee_${suffix}`,
+  bob: `bob_e2ee_${suffix}`,
+  carol: `carol_e2ee_${suffix}`,
+};
 
 describe('web app: end-to-end encrypted rooms in Chromium, two nodes', () => {
   const cluster = createTestCluster();
@@ -112,6 +117,16 @@ describe('web app: end-to-end encrypted rooms in Chromium, two nodes', () => {
     await alice.getByRole('button', { name: new RegExp(`#${roomName}`) }).click();
     await alice.locator('.message .body', { hasText: fromBob }).waitFor();
     expect(await bodies(alice)).toEqual([fromAlice, fromBob]);
+
+    // Carol never ran a client with E2EE, so no device of hers has keys in the directory:
+    // the invite adds her to the room but not to the group, and alice is told so.
+    await signUpRest(nodeA.url, names.carol);
+    await alice.getByLabel('Invite').fill(names.carol);
+    await alice.getByRole('button', { name: 'Invite', exact: true }).click();
+    await alice
+      .getByRole('status')
+      .getByText(`${names.carol} is in the room but has no device ready for encrypted rooms`)
+      .waitFor();
 
     // What the cluster stored: MLS rows only, none with either text, raw or base64-decoded.
     const user = await nodeA.stores.users.findUserByUsername(names.alice);
