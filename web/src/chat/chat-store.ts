@@ -235,7 +235,10 @@ export class ChatStore {
     this.markRead(roomId);
   }
 
-  /** One page of history before the oldest message shown (cursor = its seq). */
+  /**
+   * One page of history before the oldest message loaded (cursor = its seq; MLS handshakes
+   * count, though they are not shown).
+   */
   async loadOlder(roomId: string): Promise<void> {
     const list = this.messages.get(roomId) ?? [];
     const before = this.oldest.get(roomId) ?? list[0]?.seq;
