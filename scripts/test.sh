@@ -64,6 +64,12 @@ echo "$chaos"
 node -e '
   const r = JSON.parse(require("fs").readFileSync(".cache/vitest-report.json", "utf8"));
   const [p, f] = process.argv.slice(1).map(Number);
-  console.log(`${r.numPassedTests + p} passed, ${r.numFailedTests + f} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  // A file whose hook (beforeAll/afterAll) or import failed fails the run without a failed
+  // test: it counts as one failure here, so the line never says "0 failed" on a red run.
+  const outside = r.testResults.filter(
+    (t) => t.status === "failed" && !t.assertionResults.some((a) => a.status === "failed"),
+  ).length;
+  const note = outside ? ` (${outside} of them a test file that failed outside its tests)` : "";
+  console.log(`${r.numPassedTests + p} passed, ${r.numFailedTests + outside + f} failed${note}, ${r.numPendingTests + r.numTodoTests} skipped`);
 ' "$chaos_passed" "$chaos_failed" || true
 exit "$status"
