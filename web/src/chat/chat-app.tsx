@@ -18,7 +18,7 @@ export function ChatApp(props: { client: ParleyClient; onSignOut: () => void }) 
   const me = props.client.user;
   const active = store.activeRoomId ? store.rooms.get(store.activeRoomId) : undefined;
   return (
-    <div class="chat">
+    <div class="chat" data-e2ee={store.e2eeState}>
       <SkipLink targets={['composer-input', 'new-room']} label="Skip to message box" />
       <header class="topbar">
         <strong class="brand">Parley</strong>

@@ -1,10 +1,14 @@
 import {
   type ConnectionStatus,
+  type E2eeMessage,
+  E2eeSession,
+  IndexedDbKeyStore,
   isParleyError,
   type Message,
   type OutboxEntry,
   type ParleyClient,
   type RoomSummary,
+  type UndecryptableReason,
 } from '@parley/client-sdk';
 import { errorText } from '../shared/format';
 
@@ -27,7 +31,13 @@ export class ChatStore {
   messages = new Map<string, Message[]>();
   hasOlder = new Map<string, boolean>();
   pending: OutboxEntry[] = [];
-  failed: { entry: OutboxEntry; error: string }[] = [];
+  failed: FailedSend[] = [];
+  /** E2EE sends not acked yet, as the user typed them (the outbox holds only ciphertext). */
+  sealedPending: { key: string; roomId: string; body: string }[] = [];
+  /** E2EE rooms: what each application message reads as, by message id. */
+  decrypted = new Map<string, { text: string } | { reason: UndecryptableReason }>();
+  /** The E2EE session of this browser (keys in IndexedDB); started with the store. */
+  e2eeState: 'starting' | 'ready' | 'failed' = 'starting';
   typing = new Map<string, Map<string, number>>();
   presence = new Map<string, 'online' | 'offline'>();
   members = new Map<string, string[]>();
@@ -38,6 +48,16 @@ export class ChatStore {
   private listeners = new Set<() => void>();
   private offs: (() => void)[] = [];
   private asked = new Set<string>();
+  /** Per room: the lowest seq of the history pages loaded, the cursor for the next page. */
+  private oldest = new Map<string, number>();
+  private readonly e2ee: Promise<E2eeSession>;
+  /**
+   * The device's MLS keys and the text it decrypted (MLS reads a message once: without
+   * this, a reload would leave the room's earlier messages unreadable). One database per
+   * user, so a shared browser keeps each account's apart.
+   */
+  private readonly keys: IndexedDbKeyStore;
+  private closed = false;
 
   constructor(readonly client: ParleyClient) {
     this.status = client.status.value;
@@ -56,7 +76,14 @@ export class ChatStore {
       client.on('message:deleted', (m) => this.replace(m)),
       client.on('outbox:sent', () => this.refreshPending()),
       client.on('outbox:failed', (error, entry) => {
-        this.failed.push({ entry, error: errorText(error) });
+        // E2EE sends fail through E2eeSession.send's promise, with the text the user typed.
+        if (entry.kind === undefined)
+          this.failed.push({
+            key: entry.clientMsgId,
+            roomId: entry.roomId,
+            body: entry.body,
+            error: errorText(error),
+          });
         this.refreshPending();
       }),
       client.on('typing:changed', ({ roomId, userId, typing }) => {
@@ -112,6 +139,48 @@ export class ChatStore {
       if (changed) this.emit();
     }, 1_000);
     this.offs.push(() => clearInterval(sweep));
+    // Started at once, not with the first E2EE room: a device can be added to a group only
+    // after its KeyPackages are in the server's key directory, which start() fills.
+    this.keys = new IndexedDbKeyStore(`parley-e2ee-${this.myId ?? 'anonymous'}`);
+    this.e2ee = this.startE2ee();
+    this.e2ee.catch(() => undefined); // reported through e2eeState and on E2EE actions
+  }
+
+  private async startE2ee(): Promise<E2eeSession> {
+    try {
+      const session = await E2eeSession.start(this.client, { store: this.keys });
+      if (this.closed) {
+        session.close();
+        return session;
+      }
+      this.offs.push(
+        session.onMessage((m) => this.onDecrypted(m)),
+        () => session.close(),
+      );
+      this.e2eeState = 'ready';
+      this.emit();
+      // Messages that came before the session followed the feed.
+      for (const list of this.messages.values()) void this.decryptAll(list);
+      return session;
+    } catch (err) {
+      this.e2eeState = 'failed';
+      this.emit();
+      throw err;
+    }
+  }
+
+  /** The E2EE session, for creating rooms and inviting (waits while it starts). */
+  e2eeSession(): Promise<E2eeSession> {
+    return this.e2ee;
+  }
+
+  /** What a message reads as: its body, or for E2EE rooms the decrypted text or why not. */
+  readable(m: Message): { text: string } | { locked: string } {
+    if (m.kind === undefined) return { text: m.body };
+    const read = this.decrypted.get(m.id);
+    if (!read) return { locked: '🔒 decrypting…' };
+    if ('text' in read) return read;
+    return { locked: `🔒 can't decrypt this message (${REASONS[read.reason]})` };
   }
 
   get myId(): string | undefined {
@@ -124,6 +193,7 @@ export class ChatStore {
   }
 
   close(): void {
+    this.closed = true;
     for (const off of this.offs) off();
     this.client.close();
   }
@@ -165,15 +235,22 @@ export class ChatStore {
     this.markRead(roomId);
   }
 
-  /** One page of history before the oldest message shown (cursor = its seq). */
+  /**
+   * One page of history before the oldest message loaded (cursor = its seq; MLS handshakes
+   * count, though they are not shown).
+   */
   async loadOlder(roomId: string): Promise<void> {
     const list = this.messages.get(roomId) ?? [];
-    const before = list[0]?.seq;
+    const before = this.oldest.get(roomId) ?? list[0]?.seq;
     try {
       const page = await this.client
         .room(roomId)
         .history(before === undefined ? { limit: HISTORY_PAGE } : { before, limit: HISTORY_PAGE });
-      this.merge(roomId, page.messages);
+      const first = page.messages[0]?.seq;
+      if (first !== undefined) this.oldest.set(roomId, Math.min(first, before ?? first));
+      const shown = page.messages.filter((m) => !isHandshake(m));
+      this.merge(roomId, shown);
+      if (this.e2eeState === 'ready') void this.decryptAll(shown);
       this.hasOlder.set(roomId, page.hasMore);
       this.lookupNames(page.messages.map((m) => m.senderId));
       this.emit();
@@ -197,6 +274,7 @@ export class ChatStore {
   }
 
   send(roomId: string, body: string): void {
+    if (this.rooms.get(roomId)?.e2ee) return this.sendSealed(roomId, body);
     const sent = this.client.room(roomId).send(body);
     this.refreshPending();
     sent.then(
@@ -251,7 +329,48 @@ export class ChatStore {
     }
   }
 
+  private sendSealed(roomId: string, body: string): void {
+    const key = globalThis.crypto.randomUUID();
+    this.sealedPending.push({ key, roomId, body });
+    this.emit();
+    const done = () => {
+      this.sealedPending = this.sealedPending.filter((p) => p.key !== key);
+      this.refreshPending();
+    };
+    this.e2ee
+      .then((session) => session.send(roomId, body))
+      .then(done, (err: unknown) => {
+        this.failed.push({ key, roomId, body, error: errorText(err) });
+        done();
+      });
+  }
+
+  /** Reads stored E2EE messages this browser has not read yet (history pages). */
+  private async decryptAll(list: Message[]): Promise<void> {
+    const session = await this.e2ee;
+    const todo = list.filter(
+      (m) => m.kind === 'mls-app' && !m.deleted && !this.decrypted.has(m.id),
+    );
+    for (const m of todo) {
+      const kept = await this.keys.get(textKey(m.id)).catch(() => undefined);
+      if (kept !== undefined) this.decrypted.set(m.id, { text: kept });
+      else this.onDecrypted(await session.decrypt(m));
+    }
+    this.emit();
+  }
+
+  private onDecrypted(m: E2eeMessage): void {
+    // MLS reads each message once: a second attempt (feed and history both) fails, and a
+    // text already read must not turn into "can't decrypt".
+    const known = this.decrypted.get(m.message.id);
+    if (known && 'text' in known) return;
+    this.decrypted.set(m.message.id, 'text' in m ? { text: m.text } : { reason: m.reason });
+    if ('text' in m) void this.keys.set(textKey(m.message.id), m.text).catch(() => undefined);
+    this.emit();
+  }
+
   private onMessage(message: Message): void {
+    if (isHandshake(message)) return; // MLS commits and welcomes: the session's business
     const room = this.rooms.get(message.roomId);
     if (!room) {
       // A room we did not know yet (a new DM, an invite that raced the list): reload.
@@ -275,6 +394,7 @@ export class ChatStore {
    * the list's first seq is the cursor for "load older", and that page will bring it.
    */
   private onLate(message: Message): void {
+    if (isHandshake(message)) return;
     const list = this.messages.get(message.roomId);
     if (!list && message.roomId !== this.activeRoomId) return; // history brings it on open
     const oldest = list?.[0]?.seq;
@@ -285,6 +405,11 @@ export class ChatStore {
   }
 
   private replace(message: Message): void {
+    if (isHandshake(message)) return;
+    if (message.deleted && message.kind !== undefined) {
+      this.decrypted.delete(message.id);
+      void this.keys.delete(textKey(message.id)).catch(() => undefined);
+    }
     if (this.messages.has(message.roomId)) this.merge(message.roomId, [message]);
     this.emit();
   }
@@ -299,13 +424,38 @@ export class ChatStore {
   }
 
   private refreshPending(): void {
-    this.pending = this.client.pendingSends;
+    // E2EE entries carry ciphertext; their sends show from sealedPending, handshakes not at all.
+    this.pending = this.client.pendingSends.filter((p) => p.kind === undefined);
     this.emit();
   }
 
   private emit(): void {
     for (const fn of this.listeners) fn();
   }
+}
+
+export interface FailedSend {
+  key: string;
+  roomId: string;
+  body: string;
+  error: string;
+}
+
+const REASONS: Record<UndecryptableReason, string> = {
+  'not-in-group': 'sent before this device joined',
+  removed: 'sent after this device was removed',
+  'own-message-unavailable': 'sent from this account in an earlier session',
+  'decrypt-failed': 'keys missing or ciphertext damaged',
+  malformed: 'not an encrypted message',
+};
+
+/** Where the text of a decrypted E2EE message is kept in the device's store. */
+function textKey(messageId: string): string {
+  return `text:${messageId}`;
+}
+
+function isHandshake(m: Message): boolean {
+  return m.kind === 'mls-commit' || m.kind === 'mls-welcome';
 }
 
 function endReason(error: Error | undefined): string {

@@ -34,9 +34,18 @@ export function MemberPanel(props: { store: ChatStore; room: RoomSummary }) {
             void store.run(async () => {
               const user = await store.client.users.find(username);
               if (!user) throw new Error(`no user named ${username}`);
-              await store.client.rooms.invite(room.id, [user.id]);
+              // E2EE rooms: the session also adds the user's devices to the MLS group.
+              const e2ee = room.e2ee ? await store.e2eeSession() : undefined;
+              if (e2ee) await e2ee.invite(room.id, [user.id]);
+              else await store.client.rooms.invite(room.id, [user.id]);
               setName('');
               await store.loadMembers(room.id);
+              // Only a device with keys in the directory can join the group (a client uploads
+              // them when it starts its E2EE session): say so rather than fail silently.
+              if (e2ee && !e2ee.members(room.id).some((x) => x.userId === user.id))
+                throw new Error(
+                  `${username} is in the room but has no device ready for encrypted rooms yet: they cannot read it`,
+                );
             });
           }}
         >

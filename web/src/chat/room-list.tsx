@@ -1,10 +1,12 @@
 import { useState } from 'preact/hooks';
 import type { ChatStore } from './chat-store';
+import { Lock } from './lock';
 
 /** Rooms with unread counts, plus creating a room and opening a direct message. */
 export function RoomList(props: { store: ChatStore }) {
   const { store } = props;
   const [roomName, setRoomName] = useState('');
+  const [encrypted, setEncrypted] = useState(false);
   const [dmName, setDmName] = useState('');
   const rooms = [...store.rooms.values()].sort((a, b) =>
     store.roomTitle(a).localeCompare(store.roomTitle(b)),
@@ -35,6 +37,7 @@ export function RoomList(props: { store: ChatStore }) {
                   />
                 )}
                 <span class="room-name">{store.roomTitle(room)}</span>
+                {room.e2ee && <Lock />}
                 {room.unread > 0 && (
                   <span class="unread" aria-label={`${room.unread} unread`}>
                     {room.unread}
@@ -53,8 +56,12 @@ export function RoomList(props: { store: ChatStore }) {
           const name = roomName.trim();
           if (!name) return;
           void store.run(async () => {
-            const room = await store.client.rooms.create({ name });
+            // An E2EE room is created by the session: it makes the MLS group too.
+            const room = encrypted
+              ? await (await store.e2eeSession()).createRoom(name)
+              : await store.client.rooms.create({ name });
             setRoomName('');
+            setEncrypted(false);
             await store.loadRooms();
             await store.openRoom(room.id);
           });
@@ -71,6 +78,14 @@ export function RoomList(props: { store: ChatStore }) {
           />
           <button type="submit">Create</button>
         </div>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={encrypted}
+            onChange={(e) => setEncrypted(e.currentTarget.checked)}
+          />{' '}
+          End-to-end encrypted
+        </label>
       </form>
       <form
         class="side-form"

@@ -3,14 +3,18 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { formatTime } from '../shared/format';
 import type { ChatStore } from './chat-store';
 import { Composer } from './composer';
+import { Lock } from './lock';
 import { MemberPanel } from './member-panel';
 
 /** One room: its messages (history loads on scroll), who is typing, the composer. */
 export function RoomView(props: { store: ChatStore; room: RoomSummary }) {
   const { store, room } = props;
   const messages = store.messages.get(room.id) ?? [];
-  const pending = store.pending.filter((p) => p.roomId === room.id);
-  const failed = store.failed.filter((f) => f.entry.roomId === room.id);
+  const pending = [
+    ...store.pending.map((p) => ({ key: p.clientMsgId, roomId: p.roomId, body: p.body })),
+    ...store.sealedPending,
+  ].filter((p) => p.roomId === room.id);
+  const failed = store.failed.filter((f) => f.roomId === room.id);
   const list = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
   const loadingOlder = useRef(false);
@@ -40,6 +44,7 @@ export function RoomView(props: { store: ChatStore; room: RoomSummary }) {
       <main class="messages-pane" id="main" aria-labelledby="room-title">
         <h1 id="room-title" class="room-title">
           {store.roomTitle(room)}
+          {room.e2ee && <Lock />}
         </h1>
         <ol
           class="messages"
@@ -61,10 +66,16 @@ export function RoomView(props: { store: ChatStore; room: RoomSummary }) {
             </li>
           )}
           {messages.map((m) => (
-            <MessageItem key={m.id} store={store} message={m} readers={readers} />
+            <MessageItem
+              key={m.id}
+              store={store}
+              message={m}
+              readers={readers}
+              editable={!room.e2ee}
+            />
           ))}
           {pending.map((p) => (
-            <li key={p.clientMsgId} class="message mine pending" data-testid="pending-message">
+            <li key={p.key} class="message mine pending" data-testid="pending-message">
               <div class="meta">
                 <strong>{store.nameOf(store.myId ?? '')}</strong>
                 <span class="receipt">Pending…</span>
@@ -73,8 +84,8 @@ export function RoomView(props: { store: ChatStore; room: RoomSummary }) {
             </li>
           ))}
           {failed.map((f) => (
-            <li key={f.entry.clientMsgId} class="message mine failed">
-              <div class="body">{f.entry.body}</div>
+            <li key={f.key} class="message mine failed">
+              <div class="body">{f.body}</div>
               <div class="error">Not sent: {f.error}</div>
             </li>
           ))}
@@ -90,9 +101,16 @@ export function RoomView(props: { store: ChatStore; room: RoomSummary }) {
   );
 }
 
-function MessageItem(props: { store: ChatStore; message: Message; readers: Map<string, number> }) {
+function MessageItem(props: {
+  store: ChatStore;
+  message: Message;
+  readers: Map<string, number>;
+  /** E2EE rooms have no edits: the server takes an edit's body as plaintext. */
+  editable: boolean;
+}) {
   const { store, message: m } = props;
   const mine = m.senderId === store.myId;
+  const readable = store.readable(m);
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(m.body);
   const input = useRef<HTMLInputElement>(null);
@@ -145,22 +163,26 @@ function MessageItem(props: { store: ChatStore; message: Message; readers: Map<s
             Cancel
           </button>
         </form>
+      ) : 'text' in readable ? (
+        <div class="body">{readable.text}</div>
       ) : (
-        <div class="body">{m.body}</div>
+        <div class="body muted locked">{readable.locked}</div>
       )}
       {mine && !m.deleted && !editing && (
         <div class="actions">
-          <button
-            type="button"
-            class="link"
-            aria-label={`Edit message ${m.seq}`}
-            onClick={() => {
-              setDraft(m.body);
-              setEditing(true);
-            }}
-          >
-            Edit
-          </button>
+          {props.editable && (
+            <button
+              type="button"
+              class="link"
+              aria-label={`Edit message ${m.seq}`}
+              onClick={() => {
+                setDraft(m.body);
+                setEditing(true);
+              }}
+            >
+              Edit
+            </button>
+          )}
           <button
             type="button"
             class="link"
