@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUp } from '../../../server/test/helpers/http-client';
 import { createTestCluster, type TestNode } from '../../../server/test/helpers/start-node';
-import {
-  createParleyClient,
-  E2eeSession,
-  type E2eeMessage,
-  MemoryKeyStore,
-  type ParleyClient,
-} from '../../src/index';
-import { settled } from './helpers';
+import { E2eeSession, type E2eeMessage, MemoryKeyStore, type ParleyClient } from '../../src/index';
+import { checkerClients, settled } from './helpers';
 
 const CLIENTS = 4;
 const MESSAGES_EACH = 12;
@@ -35,22 +28,12 @@ describe('delivery checker: an E2EE room under random disconnects, three nodes',
   });
 
   it('loses nothing, duplicates nothing, and every member reads every message', async () => {
-    const accounts = await Promise.all(
-      Array.from({ length: CLIENTS }, (_, i) => signUp(nodes[i % 3]!.url)),
+    const made = await checkerClients(
+      nodes.map((n) => n.url),
+      CLIENTS,
     );
-    for (const [i, account] of accounts.entries()) {
-      const urls = [0, 1, 2].map((k) => nodes[(i + k) % 3]!.url);
-      clients.push(
-        createParleyClient({
-          url: urls,
-          credentials: { username: account.user.username, password: account.password },
-          reconnect: { initialDelayMs: 50, maxDelayMs: 300 },
-          outbox: { ackTimeoutMs: 3_000, backoff: { initialDelayMs: 50, maxDelayMs: 300 } },
-          requestTimeoutMs: 5_000,
-        }),
-      );
-    }
-    await Promise.all(clients.map((c) => c.status.waitFor('connected', 10_000)));
+    const accounts = made.accounts;
+    clients.push(...made.clients);
     for (const c of clients)
       sessions.push(await E2eeSession.start(c, { store: new MemoryKeyStore() }));
     const room = await sessions[0]!.createRoom(

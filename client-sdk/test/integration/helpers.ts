@@ -1,5 +1,6 @@
 import type { Message } from '@parley/contract';
 import { expect } from 'vitest';
+import { signUp } from '../../../server/test/helpers/http-client';
 import {
   createParleyClient,
   type E2eeSession,
@@ -23,6 +24,29 @@ export function sdkClient(
     requestTimeoutMs: 5_000,
     ...extra,
   } as ParleyClientOptions);
+}
+
+/**
+ * The delivery checkers' clients: `count` new users spread over the nodes, each client
+ * preferring "its" node and failing over to the others, as behind a load balancer, with
+ * the checkers' fast reconnects. Resolves once every client is connected.
+ */
+export async function checkerClients(nodeUrls: string[], count: number) {
+  const accounts = await Promise.all(
+    Array.from({ length: count }, (_, i) => signUp(nodeUrls[i % nodeUrls.length]!)),
+  );
+  const clients = accounts.map((account, i) =>
+    sdkClient(
+      nodeUrls.map((_, k) => nodeUrls[(i + k) % nodeUrls.length]!),
+      { username: account.user.username, password: account.password, id: account.user.id },
+      {
+        reconnect: { initialDelayMs: 50, maxDelayMs: 300 },
+        outbox: { ackTimeoutMs: 3_000, backoff: { initialDelayMs: 50, maxDelayMs: 300 } },
+      },
+    ),
+  );
+  await Promise.all(clients.map((c) => c.status.waitFor('connected', 10_000)));
+  return { accounts, clients };
 }
 
 /** Collects the ordered feed a client hands to the app, for one room. */

@@ -1,7 +1,7 @@
 import type { Message } from '@parley/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createParleyClient, type ParleyClient } from '../../../client-sdk/src/index';
-import { signUp } from '../helpers/http-client';
+import type { ParleyClient } from '../../../client-sdk/src/index';
+import { checkerClients } from '../../../client-sdk/test/integration/helpers';
 import { createTestCluster, type TestNode } from '../helpers/start-node';
 
 const CLIENTS = 6;
@@ -26,23 +26,12 @@ describe('delivery checker: random disconnects across three nodes', () => {
   });
 
   it('loses nothing and, after SDK dedupe, duplicates nothing', async () => {
-    const accounts = await Promise.all(
-      Array.from({ length: CLIENTS }, (_, i) => signUp(nodes[i % 3]!.url)),
+    const made = await checkerClients(
+      nodes.map((n) => n.url),
+      CLIENTS,
     );
-    for (const [i, account] of accounts.entries()) {
-      // Each client prefers "its" node and fails over to the others, as behind a load balancer.
-      const urls = [0, 1, 2].map((k) => nodes[(i + k) % 3]!.url);
-      clients.push(
-        createParleyClient({
-          url: urls,
-          credentials: { username: account.user.username, password: account.password },
-          reconnect: { initialDelayMs: 50, maxDelayMs: 300 },
-          outbox: { ackTimeoutMs: 3_000, backoff: { initialDelayMs: 50, maxDelayMs: 300 } },
-          requestTimeoutMs: 5_000,
-        }),
-      );
-    }
-    await Promise.all(clients.map((c) => c.status.waitFor('connected', 10_000)));
+    const accounts = made.accounts;
+    clients.push(...made.clients);
     const room = await clients[0]!.rooms.create({
       name: 'checker',
       memberIds: accounts.slice(1).map((a) => a.user.id),
