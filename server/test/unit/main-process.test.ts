@@ -4,15 +4,17 @@ import { describe, expect, it } from 'vitest';
 
 const serverDir = path.resolve(import.meta.dirname, '../..');
 
-function runMain(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+function runMain(env: Record<string, string>, preload: string[] = []) {
+  const imports = ['tsx', ...preload].flatMap((module) => ['--import', module]);
+  const child = spawn(process.execPath, [...imports, 'src/main.ts'], {
     cwd: serverDir,
     env: { PATH: process.env.PATH ?? '', ...env },
   });
   let output = '';
   child.stdout.on('data', (d) => (output += String(d)));
   child.stderr.on('data', (d) => (output += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the last lines may still be in the pipe when the process exits.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, exited, output: () => output };
 }
 
@@ -44,6 +46,26 @@ describe('main', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
+  }, 30_000);
+
+  it('writes its whole log, in order, before it exits, even when the thread pool is busy', async () => {
+    // pino writes stdout through libuv's thread pool; a write still queued there at
+    // process.exit was lost (or landed after 'stopped'), as seen in CI under load.
+    const run = runMain({ PORT: '0', HOST: '127.0.0.1', UV_THREADPOOL_SIZE: '1' }, [
+      './test/helpers/busy-thread-pool-on-sigterm.ts',
+    ]);
+    await waitFor(run, /parley listening on/);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    const messages = run
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => (JSON.parse(line) as { msg: string }).msg);
+    const fromDrain = messages.slice(messages.indexOf('draining'));
+    expect(fromDrain[0]).toBe('draining');
+    expect(fromDrain).toContain('drain: complete');
+    expect(fromDrain.at(-1)).toBe('stopped');
   }, 30_000);
 
   it('on the embedded engine prints the URL and a one-time admin credential that opens the admin API', async () => {
