@@ -14,7 +14,9 @@ function runMain(env: Record<string, string>, preload: string[] = []) {
   child.stdout.on('data', (d) => (output += String(d)));
   child.stderr.on('data', (d) => (output += String(d)));
   // 'close', not 'exit': the last lines may still be in the pipe when the process exits.
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => resolve(code)),
+  );
   return { child, exited, output: () => output };
 }
 
