@@ -30,6 +30,7 @@ import {
 } from './lib/nodes';
 import { type BenchOptions, parseOptions } from './lib/options';
 import { ProcSampler } from './lib/proc-stats';
+import { parseHistograms, stepLatencies } from './lib/server-histograms';
 import {
   type BenchReport,
   markdownReport,
@@ -195,6 +196,10 @@ async function run(
   // ---- server nodes -------------------------------------------------------------------
   let phase = performance.now();
   const serverEnv = benchServerEnv(`bench:${runId}:`);
+  // The nodes' /metrics (behind a token on the public port), scraped around each step for
+  // the server-side latency breakdown.
+  const metricsToken = randomUUID();
+  serverEnv.METRICS_TOKEN = metricsToken;
   if (cluster) {
     Object.assign(serverEnv, {
       REDIS_URL: opts.redisUrl,
@@ -460,8 +465,10 @@ async function run(
     log(
       `step ${steps.length}/${opts.rates.length}: ${rate} msg/s (${opts.warmup} s warmup + ${opts.duration} s measured)`,
     );
+    const before = await scrapeHistograms(nodes, metricsToken);
     await runStep(steps.length - 1);
     stepStart = now();
+    logServerLatencies(rate, before, await scrapeHistograms(nodes, metricsToken));
   }
 
   // ---- drain: wait for outstanding acks and deliveries (bounded) ----------------------
@@ -604,3 +611,40 @@ main().then(
     process.exit(1);
   },
 );
+
+const SERVER_HISTOGRAMS = [
+  'parley_send_duration_seconds',
+  'parley_cassandra_request_duration_seconds',
+  'parley_redis_command_duration_seconds',
+  'parley_fanout_latency_seconds',
+] as const;
+
+/** Every node's histograms, summed; a node that cannot be scraped is left out (and said so). */
+async function scrapeHistograms(nodes: ServerNode[], token: string) {
+  const texts = await Promise.all(
+    nodes.map(async (n) => {
+      const res = await fetch(`${n.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+        .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`HTTP ${r.status}`))))
+        .catch((err: unknown) => {
+          log(`${n.name}: /metrics not scraped (${String(err)})`);
+          return '';
+        });
+      return res;
+    }),
+  );
+  return parseHistograms(texts, SERVER_HISTOGRAMS);
+}
+
+/** Where a step's time went on the servers: send path, Cassandra, Redis, fan-out. */
+function logServerLatencies(
+  rate: number,
+  before: ReturnType<typeof parseHistograms>,
+  after: ReturnType<typeof parseHistograms>,
+) {
+  for (const s of stepLatencies(before, after)) {
+    const name = s.series.replace(/^parley_/, '').replace(/_seconds/, '');
+    log(
+      `server ${rate} msg/s ${name}: n=${s.count} p50 ${s.p50Ms.toFixed(1)} ms p99 ${s.p99Ms.toFixed(1)} ms`,
+    );
+  }
+}

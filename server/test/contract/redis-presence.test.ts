@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll } from 'vitest';
 import { createLogger } from '../../src/observability/logger';
 import { createRedisPresence } from '../../src/presence/redis-presence';
-import { testServices } from '../helpers/services';
+import { openTestRedis } from '../helpers/redis-admin';
 import { describePresenceRegistryContract } from './presence-registry-contract';
 
-const client = new Redis(testServices().redisUrl);
+// Standalone or cluster client, as the suite runs (`npm run test:redis-cluster`).
+const client = openTestRedis();
 afterAll(() => client.quit());
 const logger = createLogger({ logLevel: 'silent', nodeId: 'presence-contract' });
 

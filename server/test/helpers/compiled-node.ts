@@ -26,7 +26,8 @@ export function clusterNodeEnv(keyspace: string, extra: Record<string, string> =
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'info',
-    REDIS_URL: services.redisUrl,
+    // REDIS_URL, or REDIS_CLUSTER_NODES under `npm run test:redis-cluster`.
+    ...services.redisEnv,
     REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
     CASSANDRA_CONTACT_POINTS: services.cassandraContactPoints.join(','),
     CASSANDRA_KEYSPACE: keyspace,
