@@ -25,19 +25,21 @@ export function cassandraRequestTracker(metrics: Metrics): cassandra.tracker.Req
 
 /**
  * Times every command of one ioredis client. ioredis has no per-command hook, so this wraps
- * sendCommand: one timer read and one histogram update per command.
+ * sendCommand: one timer read and one histogram update per command. Every argument is
+ * passed on: a Cluster client re-sends its offline queue as `sendCommand(command, stream,
+ * node)`, and dropping `node` crashed the process the moment the cluster became ready.
  */
 export function instrumentRedis<C extends Pick<Redis, 'sendCommand'>>(
   client: C,
   role: string,
   metrics: Metrics,
 ): C {
-  const send = client.sendCommand.bind(client);
+  const send = client.sendCommand.bind(client) as (...args: unknown[]) => unknown;
   const histogram = metrics.redisCommands.labels({ client: role });
   const errors = metrics.redisErrors.labels({ client: role });
-  client.sendCommand = (command, stream) => {
+  const timed = (command: Parameters<C['sendCommand']>[0], ...rest: unknown[]) => {
     const started = performance.now();
-    const result = send(command, stream);
+    const result = send(command, ...rest);
     command.promise.then(
       () => histogram.observe((performance.now() - started) / 1000),
       () => {
@@ -47,5 +49,6 @@ export function instrumentRedis<C extends Pick<Redis, 'sendCommand'>>(
     );
     return result;
   };
+  client.sendCommand = timed as C['sendCommand'];
   return client;
 }
