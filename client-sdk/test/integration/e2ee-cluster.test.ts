@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Message } from '@parley/contract';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUp } from '../../../server/test/helpers/http-client';
 import { cassandraTestConfig, testServices } from '../../../server/test/helpers/services';
+import { openRedis } from '../../../server/src/cluster/redis-client';
 import { createTestCluster, type TestNode } from '../../../server/test/helpers/start-node';
 import { createCassandraClient } from '../../../server/src/storage/cassandra/cassandra-client';
 import { E2eeSession, type E2eeMessage, MemoryKeyStore, type ParleyClient } from '../../src/index';
@@ -18,7 +18,9 @@ import { type Account, sdkClient, settled } from './helpers';
 describe('E2EE rooms on a real cluster', () => {
   const cluster = createTestCluster();
   const db = createCassandraClient(cassandraTestConfig(inject('keyspace')), inject('keyspace'));
-  const sniffer = new Redis(testServices().redisUrl);
+  // Standalone or Redis Cluster as the suite runs; on a cluster, SSUBSCRIBE must reach the
+  // shard that owns the channel's slot.
+  const sniffer = openRedis(testServices().redisTarget, { sharded: true });
   /** Every pub/sub payload published to the cluster's adapter channels we listen on. */
   const heard: Buffer[] = [];
   const clients: ParleyClient[] = [];
