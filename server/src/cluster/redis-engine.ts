@@ -31,7 +31,10 @@ export function createRedisEngine(
   // publisher gives up on a publish quickly, because the adapter fires publishes without
   // awaiting them and a late rejection would be unhandled (see swallowPublishErrors).
   const pub = swallowPublishErrors(openRedis(config, { maxRetriesPerRequest: 1 }), logger);
-  const sub = openRedis(config, { sharded: config.adapter === 'sharded' });
+  const sub = noteSubscriptionErrors(
+    openRedis(config, { sharded: config.adapter === 'sharded' }),
+    logger,
+  );
   for (const [name, client] of [
     ['command', cmd],
     ['publish', pub],
@@ -114,4 +117,42 @@ function swallowPublishErrors<C extends RedisClient>(client: C, logger: Logger):
           });
     },
   });
+}
+
+const SUBSCRIPTION_COMMANDS = [
+  'subscribe',
+  'unsubscribe',
+  'psubscribe',
+  'punsubscribe',
+  'ssubscribe',
+  'sunsubscribe',
+] as const;
+
+/**
+ * The adapters fire subscription changes without handling the promise either
+ * (@socket.io/redis-adapter 8.3: SSUBSCRIBE / SUNSUBSCRIBE in its util.js), so one that
+ * fails — a node closing while Redis is down or not ready yet, when `quit` rejects every
+ * queued command — was an unhandled rejection. Note it instead; the caller still gets the
+ * same promise. A subscription lost with its connection comes back with ioredis'
+ * auto-resubscribe, and the resync in `attach` covers what was missed meanwhile.
+ */
+function noteSubscriptionErrors<C extends RedisClient>(client: C, logger: Logger): C {
+  const methods = client as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of SUBSCRIPTION_COMMANDS) {
+    const original = methods[name];
+    if (typeof original !== 'function') continue;
+    methods[name] = (...args: unknown[]) => {
+      const result = original.apply(client, args);
+      if (result instanceof Promise) {
+        result.catch((err: unknown) =>
+          logger.warn(
+            { err: err instanceof Error ? err.message : String(err), command: name },
+            'redis subscription change failed',
+          ),
+        );
+      }
+      return result;
+    };
+  }
+  return client;
 }

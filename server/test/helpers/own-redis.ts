@@ -21,7 +21,8 @@ export async function startOwnRedis() {
     await waitForPing(port);
   }
   async function stop() {
-    if (!child || child.exitCode !== null) return;
+    // Killed by a signal, a child has signalCode set and exitCode still null.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child?.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
