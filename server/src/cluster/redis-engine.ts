@@ -29,10 +29,17 @@ export function createRedisEngine(
   if (metrics) instrumentRedis(cmd, 'command', metrics);
   // Pub/sub needs connections of its own. The subscriber reconnects forever; the
   // publisher gives up on a publish quickly, because the adapter fires publishes without
-  // awaiting them and a late rejection would be unhandled (see swallowPublishErrors).
-  const pub = swallowPublishErrors(openRedis(config, { maxRetriesPerRequest: 1 }), logger);
-  const sub = noteSubscriptionErrors(
+  // awaiting them and a late rejection would be unhandled (see settleUnawaited).
+  const pub = settleUnawaited(
+    openRedis(config, { maxRetriesPerRequest: 1 }),
+    ['publish', 'spublish'],
+    'publish failed (Redis unavailable)',
+    logger,
+  );
+  const sub = settleUnawaited(
     openRedis(config, { sharded: config.adapter === 'sharded' }),
+    ['subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe'],
+    'redis subscription change failed',
     logger,
   );
   for (const [name, client] of [
@@ -94,65 +101,33 @@ export function createRedisEngine(
 }
 
 /**
- * The Socket.IO Redis adapters call publish/spublish without handling the promise, so
- * during a Redis outage each broadcast would become an unhandled rejection (which stops
- * a Node process). A lost publish costs nothing extra: when the subscriber reconnects,
- * every node tells its sockets to resync from history anyway.
+ * The Socket.IO Redis adapters fire some commands without handling the promise: publishes
+ * on the publisher, and subscription changes on the subscriber (@socket.io/redis-adapter
+ * 8.3: SSUBSCRIBE / SUNSUBSCRIBE in its util.js). During a Redis outage, or when a node
+ * closes before its cluster client is ready (`quit` rejects every queued command), each
+ * failure would be an unhandled rejection, which stops a Node process. So these commands
+ * note a failure and resolve. A lost publish or subscription change costs nothing extra:
+ * when the subscriber reconnects (ioredis re-subscribes), every node tells its sockets to
+ * resync from history (`attach`).
  */
-function swallowPublishErrors<C extends RedisClient>(client: C, logger: Logger): C {
-  return new Proxy(client, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if ((property !== 'publish' && property !== 'spublish') || typeof value !== 'function')
-        return value;
-      return (...args: unknown[]) =>
-        (value as (...a: unknown[]) => Promise<unknown>)
-          .apply(target, args)
-          .catch((err: unknown) => {
-            logger.warn(
-              { err: err instanceof Error ? err.message : String(err) },
-              'publish failed (Redis unavailable)',
-            );
-            return 0;
-          });
-    },
-  });
-}
-
-const SUBSCRIPTION_COMMANDS = [
-  'subscribe',
-  'unsubscribe',
-  'psubscribe',
-  'punsubscribe',
-  'ssubscribe',
-  'sunsubscribe',
-] as const;
-
-/**
- * The adapters fire subscription changes without handling the promise either
- * (@socket.io/redis-adapter 8.3: SSUBSCRIBE / SUNSUBSCRIBE in its util.js), so one that
- * fails — a node closing while Redis is down or not ready yet, when `quit` rejects every
- * queued command — was an unhandled rejection. Note it instead; the caller still gets the
- * same promise. A subscription lost with its connection comes back with ioredis'
- * auto-resubscribe, and the resync in `attach` covers what was missed meanwhile.
- */
-function noteSubscriptionErrors<C extends RedisClient>(client: C, logger: Logger): C {
+function settleUnawaited<C extends RedisClient>(
+  client: C,
+  commands: readonly string[],
+  failure: string,
+  logger: Logger,
+): C {
   const methods = client as unknown as Record<string, (...args: unknown[]) => unknown>;
-  for (const name of SUBSCRIPTION_COMMANDS) {
+  for (const name of commands) {
     const original = methods[name];
     if (typeof original !== 'function') continue;
-    methods[name] = (...args: unknown[]) => {
-      const result = original.apply(client, args);
-      if (result instanceof Promise) {
-        result.catch((err: unknown) =>
-          logger.warn(
-            { err: err instanceof Error ? err.message : String(err), command: name },
-            'redis subscription change failed',
-          ),
+    methods[name] = (...args: unknown[]) =>
+      Promise.resolve(original.apply(client, args)).catch((err: unknown) => {
+        logger.warn(
+          { err: err instanceof Error ? err.message : String(err), command: name },
+          failure,
         );
-      }
-      return result;
-    };
+        return 0;
+      });
   }
   return client;
 }
