@@ -28,7 +28,14 @@ import {
   type ParleyClient,
 } from '../../client-sdk/src/index';
 import { mls } from '../../client-sdk/src/e2ee/mls';
-import { generateSigningKey, migrate, nodeEnv, startNode, stopNodes } from './lib/nodes';
+import {
+  benchServerEnv,
+  generateSigningKey,
+  migrate,
+  nodeEnv,
+  startNode,
+  stopNodes,
+} from './lib/nodes';
 
 const { values } = parseArgs({
   options: {
@@ -88,15 +95,8 @@ function client(url: string, who: { username: string; password: string }): Parle
 async function main() {
   const runId = randomBytes(3).toString('hex');
   const env = nodeEnv({
-    NODE_ENV: 'development',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    ARGON2_MEMORY_KIB: '8192',
-    ARGON2_TIME_COST: '1',
-    MESSAGES_PER_USER_PER_10S: '10000000',
+    ...benchServerEnv(`bench:${runId}:`),
     REDIS_URL: values.redis,
-    REDIS_KEY_PREFIX: `bench:${runId}:`,
     CASSANDRA_CONTACT_POINTS: values.cassandra,
     CASSANDRA_KEYSPACE: values.keyspace,
   });

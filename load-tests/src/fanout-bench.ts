@@ -622,15 +622,14 @@ const SERVER_HISTOGRAMS = [
 /** Every node's histograms, summed; a node that cannot be scraped is left out (and said so). */
 async function scrapeHistograms(nodes: ServerNode[], token: string) {
   const texts = await Promise.all(
-    nodes.map(async (n) => {
-      const res = await fetch(`${n.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+    nodes.map((n) =>
+      fetch(`${n.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
         .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`HTTP ${r.status}`))))
         .catch((err: unknown) => {
           log(`${n.name}: /metrics not scraped (${String(err)})`);
           return '';
-        });
-      return res;
-    }),
+        }),
+    ),
   );
   return parseHistograms(texts, SERVER_HISTOGRAMS);
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Message } from '@parley/contract';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp } from '../../../server/test/helpers/http-client';
+import { del, signUp } from '../../../server/test/helpers/http-client';
 import { cassandraTestConfig, testServices } from '../../../server/test/helpers/services';
 import { openRedis } from '../../../server/src/cluster/redis-client';
 import { createTestCluster, type TestNode } from '../../../server/test/helpers/start-node';
@@ -134,14 +134,11 @@ describe('E2EE rooms on a real cluster', () => {
     for (const x of [a, b1, b2, c]) expect(texts(x)).toEqual(secrets);
 
     // Kick Carol (admin, on another node): a remaining member commits her removal.
-    const kicked = await fetch(`${nodes[1]!.url}/admin/rooms/${room.id}/members/${carol!.id}`, {
-      method: 'DELETE',
-      headers: {
-        authorization: `Bearer ${await adminToken(admin!)}`,
-        'content-type': 'application/json',
-      },
-      body: '{}',
-    });
+    const kicked = await del(
+      `${nodes[1]!.url}/admin/rooms/${room.id}/members/${carol!.id}`,
+      { authorization: `Bearer ${await adminToken(admin!)}` },
+      {},
+    );
     expect(kicked.status).toBe(200);
     const withoutCarol = (ids: string[]) => !ids.includes(carol!.id) && ids.length === 3;
     await Promise.all([a, b1, b2].map((x) => groupOf(x, room.id, withoutCarol)));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCluster, type TestNode } from '../../../server/test/helpers/start-node';
 import { E2eeSession, type E2eeMessage, MemoryKeyStore, type ParleyClient } from '../../src/index';
-import { checkerClients, settled } from './helpers';
+import { checkerClients, cutConnectionsWhileRunning, settled } from './helpers';
 
 const CLIENTS = 4;
 const MESSAGES_EACH = 12;
@@ -49,20 +49,7 @@ describe('delivery checker: an E2EE room under random disconnects, three nodes',
       return got;
     });
 
-    let cuts = 0;
-    let sending = true;
-    const chaos = (async () => {
-      while (sending && cuts < DISCONNECTS) {
-        await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
-        const node = nodes[Math.floor(Math.random() * 3)]!;
-        const sockets = [...node.app.io.of('/').sockets.values()];
-        const victim = sockets[Math.floor(Math.random() * sockets.length)];
-        if (victim) {
-          victim.conn.close();
-          cuts++;
-        }
-      }
-    })();
+    const chaos = cutConnectionsWhileRunning(nodes, DISCONNECTS);
     const acked = (
       await Promise.all(
         sessions.map(async (s, i) => {
@@ -72,8 +59,7 @@ describe('delivery checker: an E2EE room under random disconnects, three nodes',
         }),
       )
     ).flat();
-    sending = false;
-    await chaos;
+    const cuts = await chaos.stop();
 
     const ackedIds = new Set(acked.map((m) => m.id));
     const has = (i: number, id: string) => feeds[i]!.some((m) => m.message.id === id);

@@ -1,6 +1,7 @@
 import type { Message } from '@parley/contract';
 import { expect } from 'vitest';
 import { signUp } from '../../../server/test/helpers/http-client';
+import type { TestNode } from '../../../server/test/helpers/start-node';
 import {
   createParleyClient,
   type E2eeSession,
@@ -104,4 +105,33 @@ export function settled(sessions: E2eeSession[], check: () => boolean): Promise<
     };
     for (const s of sessions) offs.push(s.onMessage(recheck), s.onEpoch(recheck));
   });
+}
+
+/**
+ * The delivery checkers' chaos: cuts a random live connection on a random node at the
+ * transport level every 20–100 ms, at most `max` times, until `stop()`, which resolves
+ * with the number of cuts.
+ */
+export function cutConnectionsWhileRunning(nodes: TestNode[], max: number) {
+  let cuts = 0;
+  let running = true;
+  const done = (async () => {
+    while (running && cuts < max) {
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
+      const node = nodes[Math.floor(Math.random() * nodes.length)]!;
+      const sockets = [...node.app.io.of('/').sockets.values()];
+      const victim = sockets[Math.floor(Math.random() * sockets.length)];
+      if (victim) {
+        victim.conn.close();
+        cuts++;
+      }
+    }
+  })();
+  return {
+    async stop(): Promise<number> {
+      running = false;
+      await done;
+      return cuts;
+    },
+  };
 }

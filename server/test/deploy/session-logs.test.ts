@@ -8,20 +8,10 @@ import {
   startCompiledNode,
   type CompiledNode,
 } from '../helpers/compiled-node';
-import { post } from '../helpers/http-client';
+import { del, post } from '../helpers/http-client';
 import { call } from '../helpers/socket-client';
 
 type Line = Record<string, unknown> & { msg: string };
-
-/** DELETE with a JSON body (the admin kick takes a reason). */
-async function del(url: string, body: unknown, headers: Record<string, string>) {
-  const res = await fetch(url, {
-    method: 'DELETE',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, requestId: res.headers.get('x-request-id') };
-}
 
 describe('the logs of one session (compiled server, real Redis and Cassandra)', () => {
   let node: CompiledNode | undefined;
@@ -71,11 +61,12 @@ describe('the logs of one session (compiled server, real Redis and Cassandra)', 
 
     const adminLogin = await post(`${url}/auth/login`, admin);
     const adminToken = (adminLogin.body as { accessToken: string }).accessToken;
-    const kick = await del(
+    const kicked = await del(
       `${url}/admin/rooms/${room.id}/members/${user.id}`,
-      { reason: 'log demo' },
       { authorization: `Bearer ${adminToken}`, 'x-request-id': 'session-kick' },
+      { reason: 'log demo' },
     );
+    const kick = { status: kicked.status, requestId: kicked.headers.get('x-request-id') };
     expect(kick).toEqual({ status: 200, requestId: 'session-kick' });
     await removed;
     socket.close();

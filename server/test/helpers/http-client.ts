@@ -1,13 +1,8 @@
 import type { TokenPair } from '@parley/contract';
 import { randomUUID } from 'node:crypto';
 
-/** Minimal REST helpers for tests. */
-export async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
+/** Status, headers and the JSON body (or `{}`) of a response. */
+async function parsed(res: Response) {
   const text = await res.text();
   return {
     status: res.status,
@@ -16,14 +11,31 @@ export async function post(url: string, body: unknown, headers: Record<string, s
   };
 }
 
+/** Minimal REST helpers for tests. */
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  return parsed(
+    await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
 export async function get(url: string, headers: Record<string, string> = {}) {
-  const res = await fetch(url, { headers });
-  const text = await res.text();
-  return {
-    status: res.status,
-    headers: res.headers,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-  };
+  return parsed(await fetch(url, { headers }));
+}
+
+/** DELETE, with a JSON body when one is given (moderation takes a reason). */
+export async function del(url: string, headers: Record<string, string> = {}, body?: unknown) {
+  const json = body !== undefined;
+  return parsed(
+    await fetch(url, {
+      method: 'DELETE',
+      headers: json ? { 'content-type': 'application/json', ...headers } : headers,
+      body: json ? JSON.stringify(body) : undefined,
+    }),
+  );
 }
 
 /** Registers a fresh user and logs in; returns the token pair. */

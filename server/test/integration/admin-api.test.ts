@@ -1,18 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, post, signUp } from '../helpers/http-client';
+import { del, get, post, signUp } from '../helpers/http-client';
 import { call, collect, connect, socketPool } from '../helpers/socket-client';
 import { createTestCluster, type TestNode } from '../helpers/start-node';
-
-async function del(url: string, headers: Record<string, string>) {
-  const res = await fetch(url, { method: 'DELETE', headers });
-  const text = await res.text();
-  return {
-    status: res.status,
-    headers: res.headers,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-  };
-}
 
 /** Two nodes, real Redis + Cassandra: the admin API acting across the cluster. */
 describe('admin API across two nodes', () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { signUp } from '../helpers/http-client';
+import { del, signUp } from '../helpers/http-client';
 import { call, request, socketPool } from '../helpers/socket-client';
 import { createTestCluster, type TestNode } from '../helpers/start-node';
 
@@ -65,9 +65,8 @@ describe('authorization after a lost revocation', () => {
     const { room, bob, send } = await roomWithMemberOn(lenient);
     const admin = await signUp(owner.url);
     await owner.stores.users.setUserRoles(admin.user.id, ['admin', 'user']);
-    const res = await fetch(`${owner.url}/admin/rooms/${room.id}/members/${bob.user.id}`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${admin.accessToken}` },
+    const res = await del(`${owner.url}/admin/rooms/${room.id}/members/${bob.user.id}`, {
+      authorization: `Bearer ${admin.accessToken}`,
     });
     expect(res.status).toBe(200);
     expect(await send()).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });

@@ -1,7 +1,10 @@
 import type { Message } from '@parley/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParleyClient } from '../../../client-sdk/src/index';
-import { checkerClients } from '../../../client-sdk/test/integration/helpers';
+import {
+  checkerClients,
+  cutConnectionsWhileRunning,
+} from '../../../client-sdk/test/integration/helpers';
 import { createTestCluster, type TestNode } from '../helpers/start-node';
 
 const CLIENTS = 6;
@@ -49,20 +52,7 @@ describe('delivery checker: random disconnects across three nodes', () => {
     const everything = (i: number) => [...feeds[i]!, ...lateFeeds[i]!];
 
     // Chaos: cut random live connections at the transport level while the sends run.
-    let cuts = 0;
-    let sending = true;
-    const chaos = (async () => {
-      while (sending && cuts < DISCONNECTS) {
-        await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
-        const node = nodes[Math.floor(Math.random() * 3)]!;
-        const sockets = [...node.app.io.of('/').sockets.values()];
-        const victim = sockets[Math.floor(Math.random() * sockets.length)];
-        if (victim) {
-          victim.conn.close();
-          cuts++;
-        }
-      }
-    })();
+    const chaos = cutConnectionsWhileRunning(nodes, DISCONNECTS);
 
     const acked = (
       await Promise.all(
@@ -81,8 +71,7 @@ describe('delivery checker: random disconnects across three nodes', () => {
         }),
       )
     ).flat();
-    sending = false;
-    await chaos;
+    const cuts = await chaos.stop();
 
     const ackedIds = new Set(acked.map((m) => m.id));
     // Every member converges on every acked message (the SDK catches up after each reconnect).

@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { RoomMember } from '@parley/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUp } from '../helpers/http-client';
+import { del, signUp } from '../helpers/http-client';
 import { call, collect, request, socketPool } from '../helpers/socket-client';
 import { createTestCluster, type TestNode } from '../helpers/start-node';
-
-async function deleteAs(url: string, token: string) {
-  const res = await fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
-  return res.status;
-}
 
 /**
  * Join policy, atomic membership changes and the "you were added / removed" signal, on three
@@ -60,10 +55,11 @@ describe('room membership across three nodes', () => {
     const removed = collect(sm, 'room:removed');
     await call(sm, 'room:join', { roomId: room.id });
     expect(
-      await deleteAs(
-        `${url(2)}/admin/rooms/${room.id}/members/${member.user.id}`,
-        admin.accessToken,
-      ),
+      (
+        await del(`${url(2)}/admin/rooms/${room.id}/members/${member.user.id}`, {
+          authorization: `Bearer ${admin.accessToken}`,
+        })
+      ).status,
     ).toBe(200);
     await removed.until((items) => items.some((r) => r.roomId === room.id));
     expect(removed.items).toContainEqual({ roomId: room.id, reason: 'kicked' });
