@@ -1,5 +1,6 @@
 import type { Message } from '@parley/contract';
 import type cassandra from 'cassandra-driver';
+import { LRUCache } from 'lru-cache';
 import {
   bindingWriteTimeMicros,
   bodyHash,
@@ -24,8 +25,29 @@ type Row = cassandra.types.Row;
 
 const Long = types.Long;
 
+/** How many written index rows a node remembers (about 100 bytes each). */
+const WRITTEN_INDEX_ROWS_REMEMBERED = 100_000;
+
 export class CassandraMessageStore implements MessageStore {
+  /**
+   * Index rows this node has written at a quorum that never change afterwards: a room's
+   * bucket (room_buckets) and a sender's month (user_message_months). Nothing deletes or
+   * expires them, so writing them again for the next message of the same bucket or month
+   * would write the very same row: skipping it saves two of a send's five writes. A row
+   * is remembered only after its write succeeded; a restart forgets, and the next send
+   * writes it again, harmlessly.
+   */
+  private readonly writtenIndexRows = new LRUCache<string, true>({
+    max: WRITTEN_INDEX_ROWS_REMEMBERED,
+  });
+
   constructor(private readonly db: CassandraClient) {}
+
+  private async writeOnce(row: string, write: () => Promise<unknown>): Promise<void> {
+    if (this.writtenIndexRows.has(row)) return;
+    await write();
+    this.writtenIndexRows.set(row, true);
+  }
 
   async appendMessage(m: Message) {
     const bucket = bucketOf(m.seq);
@@ -67,17 +89,20 @@ export class CassandraMessageStore implements MessageStore {
         // binding is durable and the send is at least partly written.
         throw certainlyNotApplied(err) ? new WriteNotAppliedError(err) : err;
       });
+    const month = monthOf(m.createdAt);
     await Promise.all([
-      this.db.execute(
-        'INSERT INTO room_buckets (room_id, bucket) VALUES (?, ?)',
-        [m.roomId, Long.fromNumber(bucket)],
-        options,
+      this.writeOnce(`bucket|${m.roomId}|${bucket}`, () =>
+        this.db.execute(
+          'INSERT INTO room_buckets (room_id, bucket) VALUES (?, ?)',
+          [m.roomId, Long.fromNumber(bucket)],
+          options,
+        ),
       ),
       this.db.execute(
         `INSERT INTO messages_by_user (sender_id, month, created_at, message_id, room_id, seq, client_msg_id, body${kindCol}) VALUES (?, ?, ?, ?, ?, ?, ?, ?${kindVal})`,
         [
           m.senderId,
-          monthOf(m.createdAt),
+          month,
           new Date(m.createdAt),
           m.id,
           m.roomId,
@@ -88,10 +113,12 @@ export class CassandraMessageStore implements MessageStore {
         ],
         options,
       ),
-      this.db.execute(
-        'INSERT INTO user_message_months (sender_id, month) VALUES (?, ?)',
-        [m.senderId, monthOf(m.createdAt)],
-        options,
+      this.writeOnce(`month|${m.senderId}|${month}`, () =>
+        this.db.execute(
+          'INSERT INTO user_message_months (sender_id, month) VALUES (?, ?)',
+          [m.senderId, month],
+          options,
+        ),
       ),
     ]);
     await this.db.execute(
