@@ -43,6 +43,7 @@ const { values } = parseArgs({
     'redis-port': { type: 'string', default: '6422' },
     'centrifugo-port': { type: 'string', default: '3410' },
     out: { type: 'string', default: join(loadTestsDir, 'reports') },
+    'cpu-prof': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -50,7 +51,8 @@ if (values.help) {
   console.log(`Usage: npm run bench:durable -- [--rates 200,1000] [--users 200] [--rooms 20] [--rounds 2]
   [--duration 10] [--warmup 2] [--history-rate 20] [--history-limit 50] [--workers 2]
   [--cassandra 127.0.0.1:9042] [--keyspace parley_bench_peers] [--redis-port 6422 (and +1)]
-  [--centrifugo-port 3410 (and +1)] [--out DIR]`);
+  [--centrifugo-port 3410 (and +1)] [--out DIR]
+  [--cpu-prof DIR (Parley nodes run under node --cpu-prof; read with tools/profile-top.ts)]`);
   process.exit(0);
 }
 const num = (k: keyof typeof values) => {
@@ -137,6 +139,7 @@ async function main() {
       senders: 5,
       rooms,
       log,
+      cpuProf: values['cpu-prof'] ? resolve(String(values['cpu-prof'])) : undefined,
     });
     stops.push(() => parley.stop());
     parley.pids.set('redis', pRedis.pid);

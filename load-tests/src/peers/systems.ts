@@ -167,6 +167,8 @@ export interface ParleyOptions {
   log: (line: string) => void;
   /** Run ws without bufferutil/utf-8-validate (the embedded-js-ws variant). */
   jsWs?: boolean;
+  /** Directory for the nodes' `node --cpu-prof` profiles (written when they stop). */
+  cpuProf?: string;
 }
 
 export async function startParley(
@@ -188,10 +190,16 @@ export async function startParley(
   const env = nodeEnv({ ...serverEnv, JWT_PRIVATE_KEY: generateSigningKey() });
   const nodes = await Promise.all(
     Array.from({ length: o.nodes }, (_, i) =>
-      startNode(`${key}-${i + 1}`, o.repoRoot, {
-        ...env,
-        NODE_ID: `peers-${o.runId}-${key}-${i + 1}`,
-      }),
+      startNode(
+        `${key}-${i + 1}`,
+        o.repoRoot,
+        {
+          ...env,
+          NODE_ID: `peers-${o.runId}-${key}-${i + 1}`,
+        },
+        60_000,
+        o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`] : [],
+      ),
     ),
   );
   for (const n of nodes) n.child.stdout?.resume();
@@ -289,7 +297,7 @@ export async function startParley(
     },
     async stop() {
       for (const p of pubs) p.close();
-      await stopNodes(nodes);
+      await stopNodes(nodes, o.cpuProf ? 30_000 : undefined);
     },
   };
 }

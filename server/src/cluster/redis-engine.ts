@@ -8,7 +8,7 @@ import type { Metrics } from '../observability/metrics';
 import { createRedisPresence } from '../presence/redis-presence';
 import type { Engine, SendTimings } from './engine';
 import { SEND_TIMING_DEFAULTS } from './engine';
-import { openRedis, type RedisClient } from './redis-client';
+import { closeRedis, openRedis, type RedisClient } from './redis-client';
 import { redisKeys } from './redis-keys';
 import { createRedisSendLedger } from './redis-send-ledger';
 
@@ -95,7 +95,7 @@ export function createRedisEngine(
       }
     },
     async close() {
-      await Promise.allSettled([cmd.quit(), pub.quit(), sub.quit()]);
+      await Promise.allSettled([cmd, pub, sub].map(closeRedis));
     },
   };
 }
