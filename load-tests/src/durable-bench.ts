@@ -91,6 +91,8 @@ interface Row {
 
 /** History pages at `perSec` from random rooms until `until()`; collects page times. */
 async function readHistory(sys: System, perSec: number, stop: { done: boolean }, out: Samples) {
+  // 0 = no history reads (1000 / 0 would be a 1 ms timer, i.e. reads as fast as possible).
+  if (perSec <= 0) return;
   const pending: Promise<void>[] = [];
   while (!stop.done) {
     const t0 = performance.now();
