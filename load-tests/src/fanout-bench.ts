@@ -617,6 +617,8 @@ const SERVER_HISTOGRAMS = [
   'parley_cassandra_request_duration_seconds',
   'parley_redis_command_duration_seconds',
   'parley_fanout_latency_seconds',
+  // prom-client's default GC histogram (by kind): pauses that hold every socket's writes.
+  'nodejs_gc_duration_seconds',
 ] as const;
 
 /** Every node's histograms, summed; a node that cannot be scraped is left out (and said so). */
