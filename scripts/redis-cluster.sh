@@ -46,10 +46,11 @@ cmd_up() {
   local p
   for p in "${PORTS[@]}"; do
     if ping "$p"; then continue; fi
+    # Start clean: a stale nodes.conf from an earlier run would make the node rejoin a
+    # cluster that no longer exists, and a replica's dump.rdb (written by its full sync
+    # even with --save "") would be loaded, so `cluster create` refuses a non-empty node.
+    rm -rf "${STATE_DIR:?}/$p"
     mkdir -p "$STATE_DIR/$p"
-    # A stale nodes.conf from an earlier run would make the node rejoin a cluster that
-    # no longer exists; the data is throwaway, so start clean.
-    rm -f "$STATE_DIR/$p/nodes.conf"
     redis-server --bind 127.0.0.1 --port "$p" --cluster-enabled yes \
       --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
       --save "" --appendonly no --daemonize yes --dir "$STATE_DIR/$p" \

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -81,4 +83,22 @@ describe('compiled nodes on a real Redis Cluster', () => {
     for (const node of nodes) node.child.kill('SIGTERM');
     expect(await Promise.all(nodes.map((n) => n.exited))).toEqual([0, 0]);
   }, 90_000);
+
+  it('the launcher brings the cluster back after its instances died without `down`', async () => {
+    // What a machine restart leaves: every instance gone, its state directory kept, and a
+    // dump.rdb holding keys (replicas write one on every full sync, even with --save "").
+    const run = promisify(execFile);
+    const ports = [0, 1, 2, 3, 4, 5].map((i) => Number(BASE_PORT) + i);
+    await run('redis-cli', ['-c', '-p', BASE_PORT, 'set', `left-behind-${randomUUID()}`, '1']);
+    for (const port of ports) await run('redis-cli', ['-p', String(port), 'save']);
+    const stateDir = join(repoRoot, '.cache', `redis-cluster-${BASE_PORT}`);
+    for (const port of ports) {
+      const pid = Number(readFileSync(join(stateDir, String(port), 'redis.pid'), 'utf8'));
+      process.kill(pid, 'SIGKILL');
+    }
+    const { stdout } = await clusterScript('up');
+    expect(stdout).toMatch(/REDIS_CLUSTER_URL=redis:\/\/127\.0\.0\.1:7300,/);
+    const info = await run('redis-cli', ['-p', BASE_PORT, 'cluster', 'info']);
+    expect(info.stdout).toMatch(/cluster_state:ok/);
+  }, 150_000);
 });
