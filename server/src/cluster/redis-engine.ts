@@ -8,6 +8,7 @@ import type { Metrics } from '../observability/metrics';
 import { createRedisPresence } from '../presence/redis-presence';
 import type { Engine, SendTimings } from './engine';
 import { SEND_TIMING_DEFAULTS } from './engine';
+import { deliverLocallyFirst } from './local-first-broadcast';
 import { closeRedis, openRedis, type RedisClient } from './redis-client';
 import { redisKeys } from './redis-keys';
 import { createRedisSendLedger } from './redis-send-ledger';
@@ -58,7 +59,9 @@ export function createRedisEngine(
     attach(io, onResync) {
       io.adapter(
         config.adapter === 'sharded'
-          ? createShardedAdapter(pub, sub, { channelPrefix: keys.adapterChannel })
+          ? deliverLocallyFirst(
+              createShardedAdapter(pub, sub, { channelPrefix: keys.adapterChannel }),
+            )
           : createAdapter(pub, sub, {
               key: keys.adapterChannel,
               publishOnSpecificResponseChannel: true,
