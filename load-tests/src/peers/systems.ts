@@ -197,7 +197,7 @@ export async function startParley(
           ...env,
           NODE_ID: `peers-${o.runId}-${key}-${i + 1}`,
         },
-        60_000,
+        undefined,
         o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`] : [],
       ),
     ),

@@ -1,15 +1,11 @@
-import { Adapter, MessageType } from 'socket.io-adapter';
+import { Adapter, type BroadcastOptions, MessageType } from 'socket.io-adapter';
 
 type AdapterFactory = (nsp: unknown) => Adapter;
 
+/** ClusterAdapter's broadcast and its (protected) publish, which we call in another order. */
 interface ClusterAdapterInternals {
   broadcast(packet: unknown, opts: BroadcastOptions): unknown;
   publishAndReturnOffset(message: unknown): Promise<unknown>;
-}
-interface BroadcastOptions {
-  rooms: Set<string>;
-  except?: Set<string>;
-  flags?: { local?: boolean };
 }
 
 /**
@@ -40,17 +36,17 @@ export function deliverLocallyFirst(createAdapter: AdapterFactory): AdapterFacto
             opts: { rooms: [...opts.rooms], except: [...(opts.except ?? [])], flags: opts.flags },
           },
         };
-        // As ClusterAdapter does: a publish that fails (encoding, or Redis: see
-        // redis-engine's settleUnawaited) never stops the local delivery.
+        // As in ClusterAdapter, a publish that fails (encoding, or Redis: see redis-engine's
+        // settleUnawaited) is dropped and never stops the local delivery.
         try {
           cluster.publishAndReturnOffset(message).catch(() => undefined);
         } catch {
-          // dropped, as ClusterAdapter drops it (debug log only); local sockets still get it
+          // the synchronous (encoding) failure of the same
         }
       }
       // Right after the current callbacks (the send path's ack among them), before the loop
       // polls for I/O again: the sender's ack is not held behind this node's socket writes.
-      setImmediate(() => Adapter.prototype.broadcast.call(adapter, packet as never, opts as never));
+      setImmediate(() => Adapter.prototype.broadcast.call(adapter, packet as never, opts));
     };
     return adapter;
   };
